@@ -160,3 +160,36 @@ def latest_pull(con: duckdb.DuckDBPyConnection, source: str) -> dict | None:
         params={"source": source},
     ).pl()
     return rows.to_dicts()[0] if rows.height else None
+
+
+def conservation_gaps(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
+    """Files of the source's latest pull whose rows read != records + rejects stored.
+
+    Empty when every data row of every file landed in exactly one place. The rows read are
+    the reader's count at ingest time; the stored counts come from the tables as they are
+    now, so a lost or duplicated write shows up here.
+    """
+    pull = latest_pull(con, source)
+    if pull is None:
+        return pl.DataFrame(
+            schema={"source_file": pl.String, "data_rows": pl.Int64, "stored": pl.Int64}
+        )
+    files = pl.DataFrame(
+        json.loads(pull["files"]) or None, schema_overrides={"data_rows": pl.Int64}
+    )
+    if files.is_empty():
+        files = pl.DataFrame(schema={"source_file": pl.String, "data_rows": pl.Int64})
+    stored = con.sql(
+        f"""select source_file, count(*) as stored from (
+              select source_file from {HISTORY_SCHEMA}.{source} where snapshot_id = $snapshot
+              union all
+              select source_file from {REJECTS_HISTORY} where snapshot_id = $snapshot)
+            group by source_file""",
+        params={"snapshot": pull["snapshot_id"]},
+    ).pl()
+    return (
+        files.select("source_file", "data_rows")
+        .join(stored, on="source_file", how="full", coalesce=True)
+        .with_columns(pl.col("data_rows").fill_null(0), pl.col("stored").fill_null(0))
+        .filter(pl.col("data_rows") != pl.col("stored"))
+    )

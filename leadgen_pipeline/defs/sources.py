@@ -1,0 +1,201 @@
+"""The sources layer: each source's latest pull in the canonical shape, its rejects, and
+the provenance every row is admitted under."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from leadgen_pipeline.contracts import RawRecords, RawRejects, SourceProvenanceTable
+from leadgen_pipeline.core import storage
+from leadgen_pipeline.core.canonical import SOURCES
+from leadgen_pipeline.core.ingest import pull_source_from_inbox
+from leadgen_pipeline.core.provenance import manifest_frame
+from leadgen_pipeline.defs.metadata import contract_check, table_metadata
+from leadgen_pipeline.defs.resources import LeadgenInputs
+
+GROUP = "sources"
+SOURCE_PROVENANCE = dg.AssetKey(["config", "source_provenance"])
+RAW_REJECTS = dg.AssetKey(["raw", "rejects"])
+
+_SOURCE_DESCRIPTIONS = {
+    "apollo": "Apollo contacts exports (2024–2026 header versions), or the Apollo People API "
+    "when `APOLLO_API_KEY` is set",
+    "cognism": "Cognism platform and enrichment exports",
+    "sales_navigator": "LinkedIn Sales Navigator lead exports (PhantomBuster, Evaboot)",
+    "directory": "Other databases' exports (ZoomInfo, Lusha) and niche directory lists",
+}
+
+
+@dg.asset(
+    key=SOURCE_PROVENANCE,
+    group_name=GROUP,
+    kinds={"duckdb", "yaml"},
+    owners=["team:revops"],
+    description=(
+        "The provenance manifest (`data/sources.yaml`): per source its vendors, consent "
+        "basis, opt-out mechanism, refresh cadence, cost per record and trust rank. Rows "
+        "from a source it does not declare are held back."
+    ),
+)
+def source_provenance(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.MaterializeResult:
+    frame = manifest_frame(inputs.manifest())
+    with duckdb.get_connection() as con:
+        storage.write_table(con, "config.source_provenance", frame)
+        return dg.MaterializeResult(metadata=table_metadata(con, "config.source_provenance"))
+
+
+@dg.asset_check(asset=SOURCE_PROVENANCE, blocking=True, description="manifest contract")
+def source_provenance_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        return contract_check(
+            SourceProvenanceTable, storage.read_table(con, "config.source_provenance")
+        )
+
+
+def _files_markdown(files: list[dict]) -> str:
+    lines = ["| file | vendor | encoding | rows | records | rejects |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {f['source_file']} | {f['vendor'] or '?'} | {f['encoding']} | {f['data_rows']} "
+        f"| {f['records']} | {f['rejects']} |"
+        for f in files
+    ]
+    return "\n".join(lines)
+
+
+def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChecksDefinition]]:
+    """The `raw/<source>` asset and the checks that guard it."""
+    key = dg.AssetKey(["raw", source])
+
+    @dg.asset(
+        key=key,
+        group_name=GROUP,
+        kinds={"duckdb", "polars", "csv"},
+        owners=["team:data-engineering"],
+        deps=[SOURCE_PROVENANCE],
+        description=(
+            f"{_SOURCE_DESCRIPTIONS[source]}, mapped to the canonical record shape: the "
+            f"latest pull of `{source}` (a view onto the immutable `raw_history.{source}`). "
+            "Rows that cannot be read go to `raw.rejects` with the reason."
+        ),
+    )
+    def raw_source(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.MaterializeResult:
+        provenance = inputs.manifest().provenance_for(source)
+        with duckdb.get_connection() as con:
+            pull = pull_source_from_inbox(
+                con,
+                inputs.inbox_path,
+                source,
+                declared_vendors=provenance.vendors if provenance else (),
+                consent_basis=provenance.consent_basis if provenance else None,
+            )
+            is_new = storage.record_pull(con, pull)
+            metadata = table_metadata(
+                con,
+                f"raw.{source}",
+                snapshot_id=pull.snapshot_id,
+                pulled_at=dg.MetadataValue.timestamp(pull.pulled_at),
+                new_snapshot=is_new,
+                input_rows=pull.data_rows,
+                rejected_rows=pull.rejects.height,
+                files=dg.MetadataValue.md(_files_markdown([vars(f) for f in pull.files])),
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+    @dg.asset_check(
+        asset=key,
+        name="provenance_declared",
+        blocking=True,
+        description=f"`{source}` has a vendor, consent basis and opt-out in the manifest",
+    )
+    def provenance_declared(inputs: LeadgenInputs) -> dg.AssetCheckResult:
+        declared = inputs.manifest().provenance_for(source) is not None
+        return dg.AssetCheckResult(
+            passed=declared,
+            description=None
+            if declared
+            else (
+                f"source '{source}' has no provenance in {inputs.sources_manifest}: declare its "
+                "vendors, consent basis and opt-out mechanism; until then its rows are held "
+                "back in raw.rejects and not used downstream"
+            ),
+        )
+
+    @dg.asset_check(
+        asset=key,
+        name="rows_conserved",
+        blocking=True,
+        description="every data row of every input file is in the raw table or raw.rejects",
+    )
+    def rows_conserved(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            gaps = storage.conservation_gaps(con, source)
+        return dg.AssetCheckResult(
+            passed=gaps.height == 0,
+            metadata={
+                "files_out_of_balance": gaps.height,
+                "detail": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {r['source_file']}: {r['data_rows']} rows read, {r['stored']} stored"
+                        for r in gaps.iter_rows(named=True)
+                    )
+                    or "every file balances"
+                ),
+            },
+        )
+
+    @dg.asset_check(asset=key, name="contract", blocking=True, description="RawRecords contract")
+    def contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            return contract_check(RawRecords, storage.read_table(con, f"raw.{source}"))
+
+    return raw_source, [provenance_declared, rows_conserved, contract]
+
+
+@dg.asset(
+    key=RAW_REJECTS,
+    group_name=GROUP,
+    kinds={"duckdb"},
+    owners=["team:data-engineering"],
+    deps=[dg.AssetKey(["raw", source]) for source in SOURCES],
+    description=(
+        "Every input row or API response of the sources' latest pulls that could not be "
+        "used, with file, row, reason and the row as read: broken quoting, no identity, "
+        "unknown format, undeclared vendor. Nothing is dropped silently."
+    ),
+)
+def raw_rejects(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        storage.ensure_raw_layer(con)
+        by_reason = con.sql(
+            "select source, split_part(reason, ':', 1) as reason, count(*) as n "
+            "from raw.rejects group by all order by source, n desc"
+        ).fetchall()
+        metadata = table_metadata(
+            con,
+            "raw.rejects",
+            by_reason=dg.MetadataValue.md(
+                "\n".join(f"- {s}: {r} — {n}" for s, r, n in by_reason) or "no rejects"
+            ),
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset_check(
+    asset=RAW_REJECTS, name="contract", blocking=True, description="RawRejects contract"
+)
+def raw_rejects_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        return contract_check(RawRejects, storage.read_table(con, "raw.rejects"))
+
+
+_raw_assets, _raw_checks = [], []
+for _source in SOURCES:
+    _asset, _checks = build_raw_source(_source)
+    _raw_assets.append(_asset)
+    _raw_checks.extend(_checks)
+
+defs = dg.Definitions(
+    assets=[source_provenance, *_raw_assets, raw_rejects],
+    asset_checks=[source_provenance_contract, *_raw_checks, raw_rejects_contract],
+)
