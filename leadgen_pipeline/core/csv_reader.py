@@ -129,12 +129,44 @@ def read_csv_cells(con: duckdb.DuckDBPyConnection, path: Path) -> CsvRead:
                 f"select line, error_type, error_message, csv_line from {rejects_table} "
                 "order by line, column_idx"
             ).fetchall()
+        except duckdb.InvalidInputException:
+            # files DuckDB's strict parser gives up on as a whole (mixed line endings from
+            # rows appended by hand) are read record by record instead: slower, never lossy
+            return _read_with_python_csv(path, text_path, sha256, encoding, header)
         finally:
             con.execute(f"drop table if exists {rejects_table}")
             con.execute(f"drop table if exists {rejects_scan}")
     cells = cells.rename(dict(zip(positional, header, strict=True)))
     rejects = _rejects_from_errors(errors)
     cells = cells.with_columns(_good_row_numbers(cells.height, rejects).alias(ROW_NUMBER))
+    return CsvRead(path, sha256, encoding, header, cells, rejects)
+
+
+def _read_with_python_csv(
+    path: Path, text_path: Path, sha256: str, encoding: str, header: list[str]
+) -> CsvRead:
+    width = len(header)
+    good: list[list[str | None]] = []
+    good_rows: list[int] = []
+    rejects: list[RejectedRecord] = []
+    with text_path.open(encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(handle)
+        next(records, None)
+        for row_number, record in enumerate(records, start=1):
+            if len(record) == width:
+                good.append([cell if cell != "" else None for cell in record])
+                good_rows.append(row_number)
+                continue
+            hint = " (an unterminated quote?)" if any("\n" in c for c in record) else ""
+            kind = "too many columns" if len(record) > width else "missing columns"
+            reason = (
+                f"unparseable CSV record ({kind}): expected {width} fields, "
+                f"found {len(record)}{hint}"
+            )
+            raw = ",".join(record)
+            rejects.append(RejectedRecord(row_number, reason, raw))
+    cells = pl.DataFrame(good, schema=dict.fromkeys(header, pl.String), orient="row")
+    cells = cells.with_columns(pl.Series(ROW_NUMBER, good_rows, dtype=pl.Int64))
     return CsvRead(path, sha256, encoding, header, cells, rejects)
 
 
@@ -146,7 +178,7 @@ def _rejects_from_errors(errors: list[tuple]) -> list[RejectedRecord]:
         row = int(line) - 1
         if row not in by_row:
             reason = f"unparseable CSV record ({error_type.lower()}): {message}"
-            by_row[row] = RejectedRecord(row, reason, csv_line or "")
+            by_row[row] = RejectedRecord(row, reason, (csv_line or "").strip("\r\n"))
     return [by_row[row] for row in sorted(by_row)]
 
 
