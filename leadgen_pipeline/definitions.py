@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from leadgen_pipeline.defs import icp, sources
 from leadgen_pipeline.defs.resources import local_resources
 
-defs = dg.Definitions.merge(
-    icp.defs,
-    sources.defs,
-    dg.Definitions(
-        resources=local_resources(),
-        # DuckDB takes one writer per file: steps run one after another in one process
-        executor=dg.in_process_executor,
-    ),
-)
+
+def build_defs(resources: Mapping[str, dg.ConfigurableResource]) -> dg.Definitions:
+    """Every layer's definitions bound to `resources` (tests bind a temporary store)."""
+    return dg.Definitions.merge(
+        icp.defs,
+        sources.defs,
+        dg.Definitions(
+            resources=dict(resources),
+            # DuckDB takes one writer per file: steps run one after another in one process
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+defs = build_defs(local_resources())

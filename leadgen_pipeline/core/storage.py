@@ -62,7 +62,10 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
-    return con.sql(f"select * from {quote_table(table)}").pl()
+    """The whole table as a frame, its timestamps in UTC whatever the session time zone."""
+    frame = con.sql(f"select * from {quote_table(table)}").pl()
+    zoned = [n for n, t in frame.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
+    return frame.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else frame
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -1,0 +1,124 @@
+"""The Definitions load, and the whole graph materialises into a real DuckDB file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from leadgen_pipeline.definitions import build_defs
+from leadgen_pipeline.defs.resources import LeadgenInputs
+from leadgen_pipeline_tests import vendor_headers as vh
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+EXPECTED_KEYS = {
+    "config/icp_segments", "config/source_provenance", "raw/apollo", "raw/cognism",
+    "raw/sales_navigator", "raw/directory", "raw/rejects",
+}  # fmt: skip
+
+
+def bound_defs(tmp_path: Path, inbox: Path, manifest: Path | None = None) -> dg.Definitions:
+    return build_defs(
+        {
+            "duckdb": DuckDBResource(database=str(tmp_path / "leadgen.duckdb")),
+            "inputs": LeadgenInputs(
+                inbox=str(inbox),
+                icp_dir=str(PROJECT / "data/icp"),
+                sources_manifest=str(manifest or PROJECT / "data/sources.yaml"),
+            ),
+        }
+    )
+
+
+def run_all(defs: dg.Definitions, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_implicit_global_asset_job_def()
+    return job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error
+    )
+
+
+def small_inbox(inbox: Path) -> None:
+    vh.write_export(inbox / "apollo/apollo-contacts-export-2026-11-02.csv", vh.APOLLO_2026,
+                    [{"First Name": "Ann", "Email": "ann@brightlane.example", "Country": "GB",
+                      "Apollo Contact Id": "6a571f6b746a3e000c64720e"}])  # fmt: skip
+    vh.write_export(inbox / "cognism/cognism-2026-11-03.csv", vh.COGNISM_PLATFORM,
+                    [{"First Name": "Bo", "Email": "bo@fjord.example"}, {"City": "Oslo"}])  # fmt: skip
+    vh.write_export(inbox / "sales_navigator/sn-2026-11-04.csv", vh.PHANTOMBUSTER_SEARCH,
+                    [{"fullName": "Mia Chen", "vmid": "ACwAAApjCN0BWfHC6NGC6AVQ",
+                      "profileUrl": "https://www.linkedin.com/sales/lead/ACwAAApjCN0BWfHC6NGC6AVQ,NAME_SEARCH,x"}])  # fmt: skip
+    vh.write_export(inbox / "directory/lusha-2026-11-05.csv", vh.LUSHA,
+                    [{"First Name": "Tom", "Work Email": "tom@quay.example",
+                      "Company Number of Employees": "Nov-50"}])  # fmt: skip
+
+
+def test_definitions_load_with_the_documented_asset_keys() -> None:
+    from leadgen_pipeline.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    assert keys == EXPECTED_KEYS
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description and spec.group_name and spec.kinds, spec.key
+
+
+def test_whole_graph_materialises_into_a_duckdb_file(tmp_path: Path, inbox: Path) -> None:
+    small_inbox(inbox)
+    result = run_all(bound_defs(tmp_path, inbox))
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    materialised = {
+        m.asset_key.to_user_string(): m for m in result.get_asset_materialization_events()
+    }
+    assert set(materialised) == EXPECTED_KEYS
+    cognism = materialised["raw/cognism"].materialization.metadata
+    assert cognism["dagster/row_count"].value == 1
+    assert "dagster/column_schema" in cognism
+    assert "bo@fjord.example" not in cognism["preview"].value  # personal data masked
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        assert con.sql("select count(*) from raw.apollo").fetchall() == [(1,)]
+        assert con.sql("select reason from raw.rejects").fetchall()[0][0].startswith("no identity")
+        assert con.sql("select count(*) from config.icp_segments").fetchall()[0][0] >= 2
+
+
+def test_undeclared_source_fails_its_blocking_check_and_keeps_rows_out(
+    tmp_path: Path, inbox: Path
+) -> None:
+    small_inbox(inbox)
+    manifest = tmp_path / "sources.yaml"
+    text = (PROJECT / "data/sources.yaml").read_text()
+    manifest.write_text(text.replace("  cognism:", "  cognism_retired:", 1))
+    result = run_all(bound_defs(tmp_path, inbox, manifest), raise_on_error=False)
+    failed = {
+        (c.asset_key.to_user_string(), c.check_name): c
+        for c in result.get_asset_check_evaluations()
+        if not c.passed
+    }
+    assert ("raw/cognism", "provenance_declared") in failed
+    assert "no provenance" in failed[("raw/cognism", "provenance_declared")].description
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        assert con.sql("select count(*) from raw.cognism").fetchall() == [(0,)]
+
+
+@pytest.mark.skipif(not (PROJECT / "data/sample").is_dir(), reason="demo inbox not generated")
+def test_demo_inbox_materialises_with_every_check_green(tmp_path: Path) -> None:
+    inbox = tmp_path / "sample"
+    shutil.copytree(PROJECT / "data/sample", inbox)
+    result = run_all(bound_defs(tmp_path, inbox))
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        for source in ("apollo", "cognism", "sales_navigator", "directory"):
+            assert con.sql(f"select count(*) from raw.{source}").fetchall()[0][0] > 100, source
+        reasons = {
+            r
+            for (r,) in con.sql(
+                "select distinct split_part(reason, ' ', 1) from raw.rejects"
+            ).fetchall()
+        }
+        assert {"unparseable", "no", "unrecognised"} <= reasons
