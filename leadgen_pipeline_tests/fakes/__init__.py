@@ -13,7 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -211,9 +211,7 @@ class FakeHTTPServer:
         fault = self._next_fault(split.path)
         reply = fault.reply if fault is not None else self.handle(request, raw_headers)
         with self._lock:
-            self._log.append(
-                RecordedRequest(**{**request.__dict__, "status": reply.status, "scripted": bool(fault)})
-            )
+            self._log.append(replace(request, status=reply.status, scripted=fault is not None))
         if reply.delay_s:
             time.sleep(reply.delay_s)
         payload = reply.encoded()
@@ -231,9 +229,37 @@ class FakeHTTPServer:
             pass  # the client gave up (a scripted hang outlived its timeout)
 
 
+class FakeClock:
+    """A clock tests move by hand; `sleep` records each wait and advances the clock by it.
+
+    Hand `clock` to both the client and the fake server, and `sleep` to the client, so a
+    client that "sleeps" until a rate window resets finds the server's window reset too.
+    """
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
+
+
 def _handler_for(fake: FakeHTTPServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real providers speak
+        # Headers and body go out in separate writes; with Nagle's algorithm on, each answer
+        # would stall on the client's delayed ACK (about 40 ms on Linux).
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             fake._serve(self)
