@@ -16,8 +16,9 @@ from leadgen_pipeline.core.apollo_queries import (
     plan_queries,
     split_query,
 )
-from leadgen_pipeline.core.apollo_records import country_to_iso2, people_to_canonical
+from leadgen_pipeline.core.apollo_records import people_to_canonical
 from leadgen_pipeline.core.canonical import CANONICAL_SCHEMA
+from leadgen_pipeline.core.values import country_code
 
 # --- search bodies -----------------------------------------------------------------------
 
@@ -352,4 +353,4 @@ def test_no_matches_give_an_empty_canonical_frame() -> None:
     ],
 )
 def test_country_names_become_iso2(name: str, iso: str | None) -> None:
-    assert country_to_iso2(name) == iso
+    assert country_code(name) == iso

@@ -47,10 +47,12 @@ def small_inbox(inbox: Path) -> None:
                     [{"First Name": "Ann", "Email": "ann@brightlane.example", "Country": "GB",
                       "Apollo Contact Id": "6a571f6b746a3e000c64720e"}])  # fmt: skip
     vh.write_export(inbox / "cognism/cognism-2026-11-03.csv", vh.COGNISM_PLATFORM,
-                    [{"First Name": "Bo", "Email": "bo@fjord.example"}, {"City": "Oslo"}])  # fmt: skip
+                    [{"First Name": "Bo", "Email": "bo@fjord.example"},
+                     {"City": "Oslo"}])  # fmt: skip
     vh.write_export(inbox / "sales_navigator/sn-2026-11-04.csv", vh.PHANTOMBUSTER_SEARCH,
                     [{"fullName": "Mia Chen", "vmid": "ACwAAApjCN0BWfHC6NGC6AVQ",
-                      "profileUrl": "https://www.linkedin.com/sales/lead/ACwAAApjCN0BWfHC6NGC6AVQ,NAME_SEARCH,x"}])  # fmt: skip
+                      "profileUrl": "https://www.linkedin.com/sales/lead/"
+                                    "ACwAAApjCN0BWfHC6NGC6AVQ,NAME_SEARCH,x"}])  # fmt: skip
     vh.write_export(inbox / "directory/lusha-2026-11-05.csv", vh.LUSHA,
                     [{"First Name": "Tom", "Work Email": "tom@quay.example",
                       "Company Number of Employees": "Nov-50"}])  # fmt: skip

@@ -187,7 +187,8 @@ def test_zoominfo_and_lusha_quirks(con, inbox: Path) -> None:
 
 def test_cognism_cp1252_and_bom_files_read_with_their_accents(con, inbox: Path) -> None:
     row = {"First Name": "José", "Last Name": "Muñoz", "Email": "jose@rioplata.es",
-           "Company Name": "Río Plata", "Job Title": "Director’s Office", "Country": "España"}  # fmt: skip
+           "Company Name": "Río Plata", "Job Title": "Director’s Office",
+           "Country": "España"}  # fmt: skip
     vh.write_export(
         inbox / "cognism/export-2026-11-01.csv", vh.COGNISM_PLATFORM, [row], encoding="cp1252"
     )

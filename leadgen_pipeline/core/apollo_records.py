@@ -8,55 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import polars as pl
-import pycountry
 
 from leadgen_pipeline.core.canonical import conform, empty_canonical
+from leadgen_pipeline.core.values import country_code
 
 SOURCE = "apollo"
 VENDOR = "apollo_api"
 SOURCE_FILE = "api:people/bulk_match"
-
-# Country spellings vendors use that pycountry's exact lookup does not know.
-_COUNTRY_ALIASES: dict[str, str] = {
-    "uk": "GB",
-    "great britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "usa": "US",
-    "u.s.": "US",
-    "u.s.a.": "US",
-    "united states of america": "US",
-    "russia": "RU",
-    "south korea": "KR",
-    "korea": "KR",
-    "north korea": "KP",
-    "turkey": "TR",
-    "czech republic": "CZ",
-    "vietnam": "VN",
-    "taiwan": "TW",
-    "iran": "IR",
-    "syria": "SY",
-    "laos": "LA",
-    "moldova": "MD",
-    "bolivia": "BO",
-    "venezuela": "VE",
-    "tanzania": "TZ",
-    "ivory coast": "CI",
-    "cape verde": "CV",
-    "macedonia": "MK",
-    "the netherlands": "NL",
-    "holland": "NL",
-    "uae": "AE",
-    "brunei": "BN",
-    "palestine": "PS",
-    "kosovo": "XK",  # user-assigned code in common use; not in ISO 3166-1
-}
 
 # Apollo's `phone_numbers[].type` -> canonical phone column.
 _PHONE_TYPES: dict[str, str] = {
@@ -65,21 +26,6 @@ _PHONE_TYPES: dict[str, str] = {
     "direct": "phone_direct",
     "work_hq": "phone_company",
 }
-
-
-@lru_cache(maxsize=4096)
-def country_to_iso2(name: str | None) -> str | None:
-    """ISO 3166-1 alpha-2 code for a country name or code as vendors write it, else None."""
-    if not name or not name.strip():
-        return None
-    text = name.strip()
-    alias = _COUNTRY_ALIASES.get(text.lower())
-    if alias:
-        return alias
-    try:
-        return pycountry.countries.lookup(text).alpha_2
-    except LookupError:
-        return None
 
 
 def _text(value: Any) -> str | None:
@@ -226,7 +172,7 @@ def people_to_canonical(
     flat = pl.DataFrame(rows, schema=schema, strict=False)
     when = pulled_at if pulled_at.tzinfo is not None else pulled_at.replace(tzinfo=UTC)
     countries = flat.get_column("country_raw").unique().drop_nulls().to_list()
-    iso = {name: country_to_iso2(name) for name in countries}
+    iso = {name: country_code(name) for name in countries}
     frame = flat.with_columns(
         pl.lit(snapshot_id).alias("snapshot_id"),
         pl.lit(when.astimezone(UTC)).cast(pl.Datetime("us", "UTC")).alias("pulled_at"),
