@@ -8,10 +8,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
 from leadgen_pipeline.definitions import build_defs
-from leadgen_pipeline.defs.resources import LeadgenInputs
+from leadgen_pipeline.defs.resources import ApolloResource, DuckDBStore, LeadgenInputs
 from leadgen_pipeline_tests import vendor_headers as vh
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -22,15 +21,23 @@ EXPECTED_KEYS = {
 }  # fmt: skip
 
 
-def bound_defs(tmp_path: Path, inbox: Path, manifest: Path | None = None) -> dg.Definitions:
+def bound_defs(
+    tmp_path: Path,
+    inbox: Path,
+    manifest: Path | None = None,
+    *,
+    icp_dir: Path | None = None,
+    apollo: ApolloResource | None = None,
+) -> dg.Definitions:
     return build_defs(
         {
-            "duckdb": DuckDBResource(database=str(tmp_path / "leadgen.duckdb")),
+            "duckdb": DuckDBStore(database=str(tmp_path / "leadgen.duckdb")),
             "inputs": LeadgenInputs(
                 inbox=str(inbox),
-                icp_dir=str(PROJECT / "data/icp"),
+                icp_dir=str(icp_dir or PROJECT / "data/icp"),
                 sources_manifest=str(manifest or PROJECT / "data/sources.yaml"),
             ),
+            "apollo": apollo or ApolloResource(),
         }
     )
 

@@ -78,6 +78,8 @@ class ApolloPull:
     credits_spent: int = 0
     warnings: list[str] = field(default_factory=list)
     skipped_duplicates: int = 0
+    # people the search showed again who were revealed (and paid for) in an earlier pull
+    found_already_revealed: list[str] = field(default_factory=list)
 
 
 def _header_int(headers: httpx.Headers, name: str) -> int | None:
@@ -404,6 +406,7 @@ def pull_people(
                 pull.skipped_disqualified += 1
             elif person_id in already_revealed:
                 pull.skipped_already_revealed += 1
+                pull.found_already_revealed.append(person_id)
             else:
                 candidates.append(person_id)
                 if max_records is not None and len(candidates) >= max_records:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from leadgen_pipeline.contracts import IcpSegments
 from leadgen_pipeline.core.icp import segments_frame
 from leadgen_pipeline.core.storage import read_table, write_table
 from leadgen_pipeline.defs.metadata import contract_check, table_metadata
-from leadgen_pipeline.defs.resources import LeadgenInputs
+from leadgen_pipeline.defs.resources import DuckDBStore, LeadgenInputs
 
 ICP_SEGMENTS = dg.AssetKey(["config", "icp_segments"])
 
@@ -26,7 +25,7 @@ ICP_SEGMENTS = dg.AssetKey(["config", "icp_segments"])
         "with the file and field named."
     ),
 )
-def icp_segments(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.MaterializeResult:
+def icp_segments(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     segments = inputs.segments()
     frame = segments_frame(segments)
     with duckdb.get_connection() as con:
@@ -42,7 +41,7 @@ def icp_segments(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.Materializ
 
 
 @dg.asset_check(asset=ICP_SEGMENTS, blocking=True, description="config.icp_segments contract")
-def icp_segments_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def icp_segments_contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         return contract_check(IcpSegments, read_table(con, "config.icp_segments"))
 

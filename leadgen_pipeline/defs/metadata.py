@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
 import duckdb
 import pandera.polars as pa
@@ -46,9 +48,7 @@ def _preview_markdown(frame: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def table_metadata(
-    con: duckdb.DuckDBPyConnection, table: str, **extra: dg.RawMetadataValue
-) -> dict[str, dg.RawMetadataValue]:
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
     """Row count, column schema, a masked preview and the table name of a stored table."""
     ref = quote_table(table)
     ((row_count,),) = con.execute(f"select count(*) from {ref}").fetchall()

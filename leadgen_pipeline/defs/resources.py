@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from leadgen_pipeline import settings
+from leadgen_pipeline.clients.apollo import ApolloClient
+from leadgen_pipeline.clients.http import RetryPolicy
 from leadgen_pipeline.core.icp import IcpSegment, load_icp_segments
 from leadgen_pipeline.core.provenance import SourceManifest, load_source_manifest
+
+
+class DuckDBStore(DuckDBResource):
+    """The DuckDB file, with a connection that is closed even when the step fails.
+
+    `DuckDBResource.get_connection` skips `close()` when the block raises, which leaves the
+    file held by a dead connection; the next connection in the process then fails.
+    """
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        config = {"custom_user_agent": "leadgen_pipeline", **self.connection_config}
+        for attempt in range(10):
+            try:
+                connection = duckdb.connect(self.database, read_only=False, config=config)
+                break
+            except duckdb.IOException:  # another process holds the write lock: wait for it
+                if attempt == 9:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 class LeadgenInputs(dg.ConfigurableResource):
@@ -30,14 +61,46 @@ class LeadgenInputs(dg.ConfigurableResource):
         return load_source_manifest(Path(self.sources_manifest))
 
 
+class ApolloResource(dg.ConfigurableResource):
+    """The Apollo People API. Without a key, `raw/apollo` reads the inbox instead."""
+
+    api_key: str | None = None
+    base_url: str = "https://api.apollo.io"
+    # a cap on reveals per segment and pull: a budget guard, unset = no cap
+    max_records_per_segment: int | None = None
+    max_attempts: int = 5
+    retry_base_delay_s: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+    def client(self) -> ApolloClient:
+        if not self.api_key:
+            raise ValueError("APOLLO_API_KEY is not set")
+        policy = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
+        return ApolloClient(api_key=self.api_key, base_url=self.base_url, policy=policy)
+
+
+def apollo_from_env() -> ApolloResource:
+    """API mode when `APOLLO_API_KEY` is set; the key is bound as an EnvVar, never a value."""
+    if not os.environ.get("APOLLO_API_KEY"):
+        return ApolloResource()
+    return ApolloResource(
+        api_key=dg.EnvVar("APOLLO_API_KEY"),
+        base_url=os.environ.get("APOLLO_BASE_URL") or "https://api.apollo.io",
+    )
+
+
 def local_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources for a local run: the embedded DuckDB file and the local inbox."""
     database = settings.ensure_parent(settings.duckdb_path())
     return {
-        "duckdb": DuckDBResource(database=str(database)),
+        "duckdb": DuckDBStore(database=str(database)),
         "inputs": LeadgenInputs(
             inbox=settings.inbox_path(),
             icp_dir=settings.icp_dir(),
             sources_manifest=settings.sources_manifest_path(),
         ),
+        "apollo": apollo_from_env(),
     }

@@ -1,18 +1,24 @@
 """The sources layer: each source's latest pull in the canonical shape, its rejects, and
 the provenance every row is admitted under."""
 
-from __future__ import annotations
+# no `from __future__ import annotations`: Dagster inspects the real `context` annotation
+
+from typing import Any
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
+from dagster import AssetExecutionContext
 
+from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.contracts import RawRecords, RawRejects, SourceProvenanceTable
 from leadgen_pipeline.core import storage
+from leadgen_pipeline.core.apollo_pull import pull_apollo_api
 from leadgen_pipeline.core.canonical import SOURCES
-from leadgen_pipeline.core.ingest import pull_source_from_inbox
+from leadgen_pipeline.core.ingest import SourcePull, pull_source_from_inbox
 from leadgen_pipeline.core.provenance import manifest_frame
+from leadgen_pipeline.defs.icp import ICP_SEGMENTS
 from leadgen_pipeline.defs.metadata import contract_check, table_metadata
-from leadgen_pipeline.defs.resources import LeadgenInputs
+from leadgen_pipeline.defs.resources import ApolloResource, DuckDBStore, LeadgenInputs
 
 GROUP = "sources"
 SOURCE_PROVENANCE = dg.AssetKey(["config", "source_provenance"])
@@ -38,7 +44,7 @@ _SOURCE_DESCRIPTIONS = {
         "from a source it does not declare are held back."
     ),
 )
-def source_provenance(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.MaterializeResult:
+def source_provenance(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     frame = manifest_frame(inputs.manifest())
     with duckdb.get_connection() as con:
         storage.write_table(con, "config.source_provenance", frame)
@@ -46,7 +52,7 @@ def source_provenance(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.Mater
 
 
 @dg.asset_check(asset=SOURCE_PROVENANCE, blocking=True, description="manifest contract")
-def source_provenance_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def source_provenance_contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         return contract_check(
             SourceProvenanceTable, storage.read_table(con, "config.source_provenance")
@@ -63,12 +69,72 @@ def _files_markdown(files: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChecksDefinition]]:
-    """The `raw/<source>` asset and the checks that guard it."""
-    key = dg.AssetKey(["raw", source])
+def _describe_pull(
+    con: duckdb.DuckDBPyConnection, pull: SourcePull, is_new: bool, **extra: Any
+) -> dict[str, Any]:
+    return table_metadata(
+        con,
+        f"raw.{pull.source}",
+        snapshot_id=pull.snapshot_id,
+        pulled_at=dg.MetadataValue.timestamp(pull.pulled_at),
+        new_snapshot=is_new,
+        input_rows=pull.data_rows,
+        rejected_rows=pull.rejects.height,
+        files=dg.MetadataValue.md(_files_markdown([vars(f) for f in pull.files])),
+        **extra,
+    )
 
-    @dg.asset(
-        key=key,
+
+def _inbox_pull(con: duckdb.DuckDBPyConnection, inputs: LeadgenInputs, source: str) -> SourcePull:
+    provenance = inputs.manifest().provenance_for(source)
+    return pull_source_from_inbox(
+        con,
+        inputs.inbox_path,
+        source,
+        declared_vendors=provenance.vendors if provenance else (),
+        consent_basis=provenance.consent_basis if provenance else None,
+    )
+
+
+def _apollo_api_pull(
+    context: AssetExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    inputs: LeadgenInputs,
+    apollo: ApolloResource,
+) -> dict[str, Any]:
+    provenance = inputs.manifest().provenance_for("apollo")
+    if provenance is None or "apollo_api" not in provenance.vendors:
+        raise dg.Failure("APOLLO_API_KEY is set but data/sources.yaml does not declare apollo_api")
+    previous = storage.latest_pull(con, "apollo")
+    try:
+        with apollo.client() as client:
+            pull, run = pull_apollo_api(
+                con,
+                client,
+                inputs.segments(),
+                consent_basis=provenance.consent_basis,
+                max_records_per_segment=apollo.max_records_per_segment,
+            )
+    except ProviderError as error:
+        kept = previous["snapshot_id"] if previous else "none yet"
+        raise dg.Failure(
+            description=f"Apollo pull failed; the last good snapshot ({kept}) is kept: {error}"
+        ) from error
+    for warning in run.warnings:
+        context.log.warning(warning)
+    is_new = storage.record_pull(
+        con, pull, mode="api", credits_spent=run.credits_spent, warnings=run.warnings
+    )
+    return _describe_pull(
+        con, pull, is_new, mode="api", queries=run.queries, searched=run.searched,
+        revealed=run.revealed, carried_over=run.carried_over,
+        skipped_disqualified=run.skipped_disqualified, credits_spent=run.credits_spent,
+    )  # fmt: skip
+
+
+def _raw_asset(source: str) -> dg.AssetsDefinition:
+    spec = dict(
+        key=dg.AssetKey(["raw", source]),
         group_name=GROUP,
         kinds={"duckdb", "polars", "csv"},
         owners=["team:data-engineering"],
@@ -79,28 +145,39 @@ def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChe
             "Rows that cannot be read go to `raw.rejects` with the reason."
         ),
     )
-    def raw_source(duckdb: DuckDBResource, inputs: LeadgenInputs) -> dg.MaterializeResult:
-        provenance = inputs.manifest().provenance_for(source)
+    if source != "apollo":
+
+        @dg.asset(**spec)
+        def raw_source(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+            with duckdb.get_connection() as con:
+                pull = _inbox_pull(con, inputs, source)
+                metadata = _describe_pull(con, pull, storage.record_pull(con, pull), mode="inbox")
+            return dg.MaterializeResult(metadata=metadata)
+
+        return raw_source
+
+    @dg.asset(**{**spec, "deps": [SOURCE_PROVENANCE, ICP_SEGMENTS]})
+    def raw_apollo(
+        context: AssetExecutionContext,
+        duckdb: DuckDBStore,
+        inputs: LeadgenInputs,
+        apollo: ApolloResource,
+    ) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            pull = pull_source_from_inbox(
-                con,
-                inputs.inbox_path,
-                source,
-                declared_vendors=provenance.vendors if provenance else (),
-                consent_basis=provenance.consent_basis if provenance else None,
-            )
-            is_new = storage.record_pull(con, pull)
-            metadata = table_metadata(
-                con,
-                f"raw.{source}",
-                snapshot_id=pull.snapshot_id,
-                pulled_at=dg.MetadataValue.timestamp(pull.pulled_at),
-                new_snapshot=is_new,
-                input_rows=pull.data_rows,
-                rejected_rows=pull.rejects.height,
-                files=dg.MetadataValue.md(_files_markdown([vars(f) for f in pull.files])),
-            )
+            if apollo.enabled:
+                metadata = _apollo_api_pull(context, con, inputs, apollo)
+            else:
+                pull = _inbox_pull(con, inputs, source)
+                metadata = _describe_pull(con, pull, storage.record_pull(con, pull), mode="inbox")
         return dg.MaterializeResult(metadata=metadata)
+
+    return raw_apollo
+
+
+def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChecksDefinition]]:
+    """The `raw/<source>` asset and the checks that guard it."""
+    key = dg.AssetKey(["raw", source])
+    raw_source = _raw_asset(source)
 
     @dg.asset_check(
         asset=key,
@@ -127,7 +204,7 @@ def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChe
         blocking=True,
         description="every data row of every input file is in the raw table or raw.rejects",
     )
-    def rows_conserved(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def rows_conserved(duckdb: DuckDBStore) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
             gaps = storage.conservation_gaps(con, source)
         return dg.AssetCheckResult(
@@ -145,7 +222,7 @@ def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChe
         )
 
     @dg.asset_check(asset=key, name="contract", blocking=True, description="RawRecords contract")
-    def contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    def contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
             return contract_check(RawRecords, storage.read_table(con, f"raw.{source}"))
 
@@ -164,7 +241,7 @@ def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChe
         "unknown format, undeclared vendor. Nothing is dropped silently."
     ),
 )
-def raw_rejects(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def raw_rejects(duckdb: DuckDBStore) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         storage.ensure_raw_layer(con)
         by_reason = con.sql(
@@ -184,7 +261,7 @@ def raw_rejects(duckdb: DuckDBResource) -> dg.MaterializeResult:
 @dg.asset_check(
     asset=RAW_REJECTS, name="contract", blocking=True, description="RawRejects contract"
 )
-def raw_rejects_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def raw_rejects_contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         return contract_check(RawRejects, storage.read_table(con, "raw.rejects"))
 

@@ -1,0 +1,138 @@
+"""`raw/apollo` in API mode, materialised by Dagster against the loopback Apollo fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from leadgen_pipeline.defs.resources import ApolloResource
+from leadgen_pipeline_tests.fakes import Fault, Reply
+from leadgen_pipeline_tests.fakes.apollo_server import (
+    BULK_MATCH_PATH,
+    SEARCH_PATH,
+    FakeApolloServer,
+)
+from leadgen_pipeline_tests.test_definitions import PROJECT, bound_defs
+
+KEY = "test-master-key-0123456789"
+
+
+@pytest.fixture
+def apollo_server() -> Iterator[FakeApolloServer]:
+    with FakeApolloServer(api_key=KEY, size=2000, seed=5) as server:
+        yield server
+
+
+@pytest.fixture
+def icp_dir(tmp_path: Path) -> Path:
+    """One segment the fake population answers: sales leaders in GB and DE, no interns."""
+    segment = yaml.safe_load((PROJECT / "data/icp/fintech_scaleups_eu.yaml").read_text())
+    segment.update(
+        segment="sales_leaders_test",
+        countries=["GB", "DE"],
+        titles=["sales"],
+        seniorities=["vp", "director", "entry"],
+        employee_band={"min": 11, "max": 5000},
+    )
+    segment["disqualifiers"]["titles"] = ["intern"]
+    folder = tmp_path / "icp"
+    folder.mkdir()
+    (folder / "sales_leaders_test.yaml").write_text(yaml.safe_dump(segment))
+    return folder
+
+
+def run_apollo(
+    tmp_path: Path, icp_dir: Path, server: FakeApolloServer
+) -> dg.ExecuteInProcessResult:
+    defs = bound_defs(
+        tmp_path,
+        tmp_path / "empty-inbox",
+        icp_dir=icp_dir,
+        apollo=ApolloResource(
+            api_key=KEY, base_url=server.base_url, max_attempts=2, retry_base_delay_s=0.01
+        ),
+    )
+    job = defs.resolve_implicit_global_asset_job_def()
+    return job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        asset_selection=[dg.AssetKey(["config", "icp_segments"]), dg.AssetKey(["raw", "apollo"])],
+        raise_on_error=False,
+    )
+
+
+def apollo_table(tmp_path: Path) -> list[tuple]:
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        return con.sql(
+            "select source_record_id, email, title, vendor, snapshot_id from raw.apollo order by 1"
+        ).fetchall()
+
+
+def revealed_ids(server: FakeApolloServer) -> list[str]:
+    return [d["id"] for r in server.requests_to(BULK_MATCH_PATH) for d in r.body["details"]]
+
+
+def test_api_pull_reveals_targets_once_and_keeps_the_snapshot_on_failure(
+    tmp_path: Path, icp_dir: Path, apollo_server: FakeApolloServer
+) -> None:
+    first = run_apollo(tmp_path, icp_dir, apollo_server)
+    assert first.success
+    rows = apollo_table(tmp_path)
+    assert rows, "the segment matches part of the fake population"
+    assert {vendor for *_, vendor, _ in rows} == {"apollo_api"}
+    # Apollo knows no email for some people; they still carry a name at a company
+    assert sum(1 for _, email, *_ in rows if email and "@" in email) > len(rows) * 0.8
+    assert not any("intern" in title.lower() for _, _, title, *_ in rows)  # disqualified: unpaid
+    assert all(len(r.body["details"]) <= 10 for r in apollo_server.requests_to(BULK_MATCH_PATH))
+    first_reveals = revealed_ids(apollo_server)
+    assert sorted(first_reveals) == sorted({r[0] for r in rows})
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        ((credits,),) = con.sql(
+            "select credits_spent from raw_history.pulls where mode = 'api'"
+        ).fetchall()
+    assert credits == apollo_server.credits_charged == len(first_reveals)
+
+    # an unchanged rerun finds the same people and pays for none of them again
+    second = run_apollo(tmp_path, icp_dir, apollo_server)
+    assert second.success
+    assert revealed_ids(apollo_server) == first_reveals
+    assert [r[:4] for r in apollo_table(tmp_path)] == [r[:4] for r in rows]
+
+    # a failing API leaves the last good snapshot in place and says so
+    last_good = apollo_table(tmp_path)
+    apollo_server.script(*[Fault.status(500, path=SEARCH_PATH) for _ in range(4)])
+    third = run_apollo(tmp_path, icp_dir, apollo_server)
+    assert not third.success
+    failure = next(e for e in third.all_events if e.event_type_value == "STEP_FAILURE")
+    message = str(failure.event_specific_data.error)
+    assert "last good snapshot" in message and KEY not in message
+    assert apollo_table(tmp_path) == last_good
+
+
+def test_a_run_killed_after_paying_never_pays_again_on_resume(
+    tmp_path: Path, icp_dir: Path, apollo_server: FakeApolloServer
+) -> None:
+    # the third reveal call fails for good: two paid batches are in, the run dies
+    calls_before_failure = 2
+    original = apollo_server.handle
+
+    def failing_after_two(request, raw_headers):
+        paid_calls = len(apollo_server.requests_to(BULK_MATCH_PATH))
+        if request.path == BULK_MATCH_PATH and paid_calls > calls_before_failure:
+            return Reply(500, {"error": "upstream down"})
+        return original(request, raw_headers)
+
+    apollo_server.handle = failing_after_two  # type: ignore[method-assign]
+    died = run_apollo(tmp_path, icp_dir, apollo_server)
+    assert not died.success
+    paid_before = revealed_ids(apollo_server)[: calls_before_failure * 10]
+    apollo_server.handle = original  # type: ignore[method-assign]
+    apollo_server.clear_log()
+    resumed = run_apollo(tmp_path, icp_dir, apollo_server)
+    assert resumed.success
+    assert not set(paid_before) & set(revealed_ids(apollo_server))
+    assert set(paid_before) <= {r[0] for r in apollo_table(tmp_path)}
