@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from leadgen_pipeline.definitions import build_defs
 from leadgen_pipeline.defs.resources import ApolloResource, DuckDBStore, LeadgenInputs
@@ -114,7 +113,6 @@ def test_undeclared_source_fails_its_blocking_check_and_keeps_rows_out(
         assert con.sql("select count(*) from raw.cognism").fetchall() == [(0,)]
 
 
-@pytest.mark.skipif(not (PROJECT / "data/sample").is_dir(), reason="demo inbox not generated")
 def test_demo_inbox_materialises_with_every_check_green(tmp_path: Path) -> None:
     inbox = tmp_path / "sample"
     shutil.copytree(PROJECT / "data/sample", inbox)

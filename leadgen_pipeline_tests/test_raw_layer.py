@@ -158,3 +158,27 @@ def test_a_failed_write_leaves_the_previous_snapshot_intact(con, inbox: Path) ->
     assert con.sql("select count(*) from raw_history.apollo").fetchall()[0][0] == 1
     files = json.loads(storage.latest_pull(con, "apollo")["files"])
     assert [f["source_file"] for f in files] == ["apollo/a-2026-09-01.csv"]
+
+
+def test_a_row_whose_columns_shifted_is_rejected_and_placeholders_mean_no_email(
+    con, inbox: Path
+) -> None:
+    path = vh.write_export(
+        inbox / "apollo/a-2026-11-01.csv",
+        vh.APOLLO_2024,
+        [
+            {"First Name": "Ann", "Company": "Acme", "Email": "N/A"},
+            {"First Name": "Bo", "Company": "Acme", "Email": "email_not_unlocked@domain.com"},
+        ],
+    )
+    # an unquoted "Acme, Inc." moves every later cell one place right; the row keeps its
+    # field count because the last (empty) cell falls off the end as a trailing delimiter
+    cells = [""] * len(vh.APOLLO_2024)
+    cells[:6] = ["Cy", "Lee", "CFO", "Acme, Inc.", "Acme", "cy@acme.example"]
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(cells) + "\r\n")
+    result = pull(con, inbox, "apollo")
+    assert result.records.sort("source_row")["email"].to_list() == [None, None]
+    assert result.rejects["source_row"].to_list() == [3]
+    assert result.rejects["reason"].item().startswith("email cell holds no address")
+    assert result.records.height + result.rejects.height == 3

@@ -103,12 +103,17 @@ def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) 
 
     text_columns = [
         "source_record_id", "first_name", "last_name", "full_name", "title", "seniority",
-        "departments", "email", "email_vendor_status", "company_name", "industry",
+        "departments", "email_vendor_status", "company_name", "industry",
         "country_raw", "state", "city", "latest_funding_round", "technologies", "keywords",
         "previous_company_name", "company_linkedin_url",
     ]  # fmt: skip
+    email = values.blank_to_null(cell("email"))
     mapped = cells.select(
         pl.col(ROW_NUMBER).alias("source_row"),
+        pl.when(email.str.to_lowercase().is_in(_EMAIL_PLACEHOLDERS))
+        .then(None)
+        .otherwise(email)
+        .alias("email"),
         *[values.blank_to_null(cell(name)).alias(name) for name in text_columns],
         *[
             values.phone(cell(n)).alias(n)
@@ -188,6 +193,28 @@ def has_identity() -> pl.Expr:
 
 
 NO_IDENTITY = "no identity: needs an email, a LinkedIn URL or member id, or a name with a company"
+SHIFTED_EMAIL = (
+    "email cell holds no address: the row's columns are probably shifted "
+    "(an unquoted comma in an earlier cell)"
+)
+_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# cells vendors fill in where they have no address; they mean "no email", not a bad row
+_EMAIL_PLACEHOLDERS = ["n/a", "na", "-", "none", "null", "unknown", "email_not_unlocked@domain.com"]
+
+
+def row_problem() -> pl.Expr:
+    """Why a mapped record cannot be used (null when it can).
+
+    A value in the email column that is not an address means the row was read with its
+    columns out of place: a parser that tolerates a stray trailing delimiter keeps the field
+    count right while every later cell has moved.
+    """
+    return (
+        pl.when(pl.col("email").is_not_null() & ~pl.col("email").str.contains(_EMAIL_SHAPE))
+        .then(pl.lit(SHIFTED_EMAIL))
+        .when(~has_identity())
+        .then(pl.lit(NO_IDENTITY))
+    )
 
 
 def _rejects_frame(
@@ -243,20 +270,22 @@ def split_file(
 
     parse_rejects = parse_rejects.with_columns(pl.lit(vendor).alias("vendor"))
     mapped = map_to_canonical(read.cells, read.header, fmt)
-    identified = mapped.select(has_identity()).to_series()
-    records = mapped.filter(identified)
-    anonymous = read.cells.filter(~identified)
-    no_identity = _rejects_frame(
+    reasons = mapped.select(row_problem()).to_series()
+    records = mapped.filter(reasons.is_null())
+    refused = read.cells.with_columns(reasons.alias("reason")).filter(
+        pl.col("reason").is_not_null()
+    )
+    unusable = _rejects_frame(
         source_file,
         vendor,
-        anonymous[ROW_NUMBER].to_list(),
-        [NO_IDENTITY] * anonymous.height,
-        record_as_json(anonymous).to_list(),
+        refused[ROW_NUMBER].to_list(),
+        refused["reason"].to_list(),
+        record_as_json(refused.drop("reason")).to_list(),
     )
     records = records.with_columns(
         pl.lit(vendor).alias("vendor"), pl.lit(source_file).alias("source_file")
     )
-    return records, pl.concat([parse_rejects, no_identity]), vendor
+    return records, pl.concat([parse_rejects, unusable]), vendor
 
 
 def pull_source_from_inbox(
