@@ -16,6 +16,7 @@ figures are medians over `--repeat` runs. Usage:
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -38,18 +39,23 @@ def inbox_files(inbox: Path) -> list[Path]:
 def measure_floor(inbox: Path) -> dict:
     import duckdb
 
-    from leadgen_pipeline.core.csv_reader import _read_header, _unique_names
-
     con = duckdb.connect()
     rows = 0
     started = time.perf_counter()
     for i, path in enumerate(inbox_files(inbox)):
-        header = _unique_names(_read_header(path))
-        columns = {f"c{j:04d}": "VARCHAR" for j in range(len(header))}
+        with path.open("rb") as handle:
+            first_line = handle.readline()
+        try:  # the floor only guesses; DuckDB reads latin-1 natively, not cp1252
+            header, encoding = first_line.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            header, encoding = first_line.decode("latin-1"), "latin-1"
+        width = next(csv.reader([header]))
+        columns = {f"c{j:04d}": "VARCHAR" for j in range(len(width))}
         con.execute(
             f"create table f{i} as select * from read_csv(?, columns = ?, header = true, "
-            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', ignore_errors = true)",
-            [str(path), columns],
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "ignore_errors = true, encoding = ?)",
+            [str(path), columns, encoding],
         )
         rows += con.execute(f"select count(*) from f{i}").fetchall()[0][0]
     return {"seconds": time.perf_counter() - started, "rows": rows}

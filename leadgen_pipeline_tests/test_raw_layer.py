@@ -33,7 +33,8 @@ def messy_directory(inbox: Path, newline: str = "\r\n") -> dict[str, int]:
         [
             {"ZoomInfo Contact ID": "1", "First Name": "A", "Last Name": "One",
              "Email Address": "a@one.example", "Company Name": "One"},
-            {"ZoomInfo Contact ID": "2", "Person City": "Leeds"},  # no identity at all
+            # no identity at all; the accuracy score is a column the mapping does not read
+            {"ZoomInfo Contact ID": "2", "Person City": "Leeds", "Contact Accuracy Score": "91"},
             {"ZoomInfo Contact ID": "3", "First Name": "C", "Last Name": 'O"Neil',
              "Company Name": "Three"},
         ],
@@ -72,6 +73,9 @@ def test_every_row_lands_in_records_or_rejects_with_a_reason(con, inbox: Path, n
         (r["source_file"].split("/")[-1], r["source_row"]): r for r in result.rejects.to_dicts()
     }
     assert rejects[("zoominfo-2026-11-01.csv", 2)]["reason"] == NO_IDENTITY
+    # a rejected row keeps every cell, not only the ones the mapping reads
+    kept_cells = json.loads(rejects[("zoominfo-2026-11-01.csv", 2)]["raw_record"])
+    assert kept_cells["Contact Accuracy Score"] == "91" and kept_cells["Person City"] == "Leeds"
     assert "too many columns" in rejects[("zoominfo-2026-11-01.csv", 4)]["reason"]
     assert "unterminated quote" in rejects[("zoominfo-2026-11-01.csv", 6)]["reason"].lower()
     swallowed = rejects[("zoominfo-2026-11-01.csv", 6)]["raw_record"]

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import tempfile
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class CsvRead:
     sha256: str
     encoding: str
     header: list[str]
-    cells: pl.DataFrame  # one String column per header name plus ROW_NUMBER
+    cells: pl.DataFrame  # one String column per header name (trimmed; blank = null) + ROW_NUMBER
     rejects: list[RejectedRecord] = field(default_factory=list)
 
     @property
@@ -76,10 +77,29 @@ def sniff_encoding(path: Path) -> tuple[str, str]:
     return encoding, digest.hexdigest()
 
 
-def _read_header(text_path: Path) -> list[str]:
-    with text_path.open(encoding="utf-8-sig", newline="") as handle:
+_PYTHON_CODEC = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "cp1252": "cp1252"}
+
+
+def _read_header(path: Path, encoding: str) -> list[str]:
+    with path.open(encoding=_PYTHON_CODEC[encoding], errors="replace", newline="") as handle:
         first = next(csv.reader(handle), None)
     return [cell.strip() for cell in first] if first else []
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """An export file as sniffed: content hash, encoding and header (names made unique)."""
+
+    path: Path
+    sha256: str
+    encoding: str
+    header: list[str]
+
+
+def open_export(path: Path) -> ExportFile:
+    """Sniff a file once: what it is, before deciding how much of it to read."""
+    encoding, sha256 = sniff_encoding(path)
+    return ExportFile(path, sha256, encoding, _unique_names(_read_header(path, encoding)))
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -104,24 +124,36 @@ def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     return target
 
 
-def read_csv_cells(con: duckdb.DuckDBPyConnection, path: Path) -> CsvRead:
-    """Read `path` as text cells with DuckDB; malformed records become `rejects`."""
-    encoding, sha256 = sniff_encoding(path)
+def read_csv_cells(
+    con: duckdb.DuckDBPyConnection,
+    export: ExportFile | Path,
+    columns: Collection[str] | None = None,
+) -> CsvRead:
+    """Read an export as text cells with DuckDB; malformed records become `rejects`.
+
+    `columns` limits the cells returned to those header names (DuckDB then skips building
+    the others); every record is still parsed, so rejects and row numbers are the same.
+    """
+    export = export if isinstance(export, ExportFile) else open_export(export)
+    path, sha256, encoding, header = export.path, export.sha256, export.encoding, export.header
+    if not header:
+        empty = pl.DataFrame(schema={ROW_NUMBER: pl.Int64})
+        return CsvRead(path, sha256, encoding, [], empty)
+    positional = {f"c{i:04d}": "VARCHAR" for i in range(len(header))}
+    wanted = set(header) if not columns else set(columns)
+    selected = {c: name for c, name in zip(positional, header, strict=True) if name in wanted}
     with tempfile.TemporaryDirectory(prefix="leadgen-csv-") as tmp:
         text_path = path if encoding == "utf-8" else _transcode_to_utf8(path, encoding, Path(tmp))
-        header = _unique_names(_read_header(text_path))
-        if not header:
-            empty = pl.DataFrame(schema={ROW_NUMBER: pl.Int64})
-            return CsvRead(path, sha256, encoding, [], empty)
-        positional = {f"c{i:04d}": "VARCHAR" for i in range(len(header))}
         suffix = uuid.uuid4().hex[:12]
         rejects_table, rejects_scan = f"csv_rejects_{suffix}", f"csv_scans_{suffix}"
+        # cells are trimmed and blank ones made null here, in DuckDB's parallel scan
+        projection = ", ".join(f"nullif(trim({c}), '') as {c}" for c in selected) or "1 as _"
         try:
             relation = con.sql(
-                "select * from read_csv(?, columns = ?, header = true, auto_detect = false, "
-                "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                "store_rejects = true, rejects_table = ?, rejects_scan = ?, "
-                "max_line_size = 16777216)",
+                f"select {projection} from read_csv(?, columns = ?, header = true, "
+                "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                "strict_mode = true, store_rejects = true, rejects_table = ?, "
+                "rejects_scan = ?, max_line_size = 16777216)",
                 params=[str(text_path), positional, rejects_table, rejects_scan],
             )
             cells = relation.pl()
@@ -132,11 +164,13 @@ def read_csv_cells(con: duckdb.DuckDBPyConnection, path: Path) -> CsvRead:
         except duckdb.InvalidInputException:
             # files DuckDB's strict parser gives up on as a whole (mixed line endings from
             # rows appended by hand) are read record by record instead: slower, never lossy
-            return _read_with_python_csv(path, text_path, sha256, encoding, header)
+            full = _read_with_python_csv(path, text_path, sha256, encoding, header)
+            full.cells = full.cells.select([*selected.values(), ROW_NUMBER])
+            return full
         finally:
             con.execute(f"drop table if exists {rejects_table}")
             con.execute(f"drop table if exists {rejects_scan}")
-    cells = cells.rename(dict(zip(positional, header, strict=True)))
+    cells = cells.select(list(selected)).rename(selected)
     rejects = _rejects_from_errors(errors)
     cells = cells.with_columns(_good_row_numbers(cells.height, rejects).alias(ROW_NUMBER))
     return CsvRead(path, sha256, encoding, header, cells, rejects)
@@ -154,7 +188,7 @@ def _read_with_python_csv(
         next(records, None)
         for row_number, record in enumerate(records, start=1):
             if len(record) == width:
-                good.append([cell if cell != "" else None for cell in record])
+                good.append([cell.strip() or None for cell in record])
                 good_rows.append(row_number)
                 continue
             hint = " (an unterminated quote?)" if any("\n" in c for c in record) else ""
@@ -201,7 +235,9 @@ def record_as_json(cells: pl.DataFrame) -> pl.Series:
 __all__ = [
     "ROW_NUMBER",
     "CsvRead",
+    "ExportFile",
     "RejectedRecord",
+    "open_export",
     "read_csv_cells",
     "record_as_json",
     "sniff_encoding",

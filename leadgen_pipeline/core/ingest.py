@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,13 @@ import polars as pl
 
 from leadgen_pipeline.core import values
 from leadgen_pipeline.core.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, conform
-from leadgen_pipeline.core.csv_reader import ROW_NUMBER, CsvRead, read_csv_cells, record_as_json
+from leadgen_pipeline.core.csv_reader import (
+    ROW_NUMBER,
+    CsvRead,
+    open_export,
+    read_csv_cells,
+    record_as_json,
+)
 from leadgen_pipeline.core.vendors import VendorFormat, recognise_vendor
 
 # Bump when the mapping changes, so an unchanged inbox still yields a new snapshot.
@@ -95,8 +101,8 @@ def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) 
     def cell(name: str) -> pl.Expr:
         if name not in resolved:
             return pl.lit(None, dtype=pl.String)
-        # an empty cell in the preferred column falls through to the next candidate
-        return pl.coalesce([values.blank_to_null(pl.col(h)) for h in resolved[name]])
+        # an empty cell (null: the reader trims) in the preferred column falls through
+        return pl.coalesce([pl.col(h) for h in resolved[name]])
 
     def money(name: str) -> pl.Expr:
         return values.integer(cell(name), 1000 if name in fmt.money_in_thousands else 1)
@@ -107,24 +113,24 @@ def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) 
         "country_raw", "state", "city", "latest_funding_round", "technologies", "keywords",
         "previous_company_name", "company_linkedin_url",
     ]  # fmt: skip
-    email = values.blank_to_null(cell("email"))
-    mapped = cells.select(
+    email = cell("email")
+    mapped = cells.lazy().select(
         pl.col(ROW_NUMBER).alias("source_row"),
         pl.when(email.str.to_lowercase().is_in(_EMAIL_PLACEHOLDERS))
         .then(None)
         .otherwise(email)
         .alias("email"),
-        *[values.blank_to_null(cell(name)).alias(name) for name in text_columns],
+        *[cell(name).alias(name) for name in text_columns],
         *[
             values.phone(cell(n)).alias(n)
             for n in ("phone_direct", "phone_mobile", "phone_company")
         ],
         values.boolean(cell("do_not_call")).alias("do_not_call"),
-        values.blank_to_null(cell("linkedin_url")).alias("linkedin_any"),
-        values.blank_to_null(cell("linkedin_member_id")).alias("member_any"),
-        values.blank_to_null(cell("sales_nav_url")).alias("sales_nav_any"),
-        values.blank_to_null(cell("company_domain")).alias("company_domain_raw"),
-        values.blank_to_null(cell("company_website")).alias("company_website"),
+        cell("linkedin_url").alias("linkedin_any"),
+        cell("linkedin_member_id").alias("member_any"),
+        cell("sales_nav_url").alias("sales_nav_any"),
+        cell("company_domain").alias("company_domain_raw"),
+        cell("company_website").alias("company_website"),
         values.integer(cell("employee_count")).alias("employee_count"),
         values.employee_range(cell("employee_range")).alias("employee_range_text"),
         money("annual_revenue_usd").alias("annual_revenue_usd"),
@@ -133,10 +139,10 @@ def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) 
         values.date(cell("latest_funding_date")).alias("latest_funding_date"),
         values.date(cell("job_start_date")).alias("job_start_date"),
     )
-    return _derive(mapped)
+    return _derive(mapped).collect()
 
 
-def _derive(mapped: pl.DataFrame) -> pl.DataFrame:
+def _derive(mapped: pl.LazyFrame) -> pl.LazyFrame:
     """Columns computed from other columns, the same way for every vendor."""
     linkedin_any = pl.col("linkedin_any")
     member_in_url = pl.coalesce(
@@ -238,9 +244,16 @@ def _rejects_frame(
 
 
 def split_file(
-    read: CsvRead, source_file: str, declared_vendors: Collection[str]
+    read: CsvRead,
+    source_file: str,
+    declared_vendors: Collection[str],
+    full_cells: Callable[[], pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
-    """One file -> (canonical records, rejects, vendor key). Together they hold every row."""
+    """One file -> (canonical records, rejects, vendor key). Together they hold every row.
+
+    When `read` holds only the mapped columns, `full_cells` gives every column, so a
+    rejected row keeps all its cells; it is called only when some row is rejected.
+    """
     parse_rejects = _rejects_frame(
         source_file,
         None,
@@ -275,6 +288,8 @@ def split_file(
     refused = read.cells.with_columns(reasons.alias("reason")).filter(
         pl.col("reason").is_not_null()
     )
+    if refused.height and full_cells is not None:
+        refused = full_cells().join(refused.select(ROW_NUMBER, "reason"), on=ROW_NUMBER)
     unusable = _rejects_frame(
         source_file,
         vendor,
@@ -307,9 +322,19 @@ def pull_source_from_inbox(
     reports: list[FileReport] = []
     for path in paths:
         source_file = path.relative_to(inbox).as_posix()
-        read = read_csv_cells(con, path)
+        export = open_export(path)
+        fmt = recognise_vendor(export.header)
+        # a declared vendor's file is read for the columns its mapping uses, nothing more
+        mapped_only = fmt is not None and fmt.key in declared_vendors
+        columns = fmt.used_headers(export.header) if mapped_only and fmt else None
+        read = read_csv_cells(con, export, columns)
         pulled_at = file_pulled_at(path)
-        records, rejects, vendor = split_file(read, source_file, declared_vendors)
+        records, rejects, vendor = split_file(
+            read,
+            source_file,
+            declared_vendors,
+            full_cells=(lambda e=export: read_csv_cells(con, e).cells) if columns else None,
+        )
         stamp = [pl.lit(pulled_at).cast(pl.Datetime("us", "UTC")).alias("pulled_at")]
         record_frames.append(records.with_columns(stamp))
         reject_frames.append(rejects.with_columns(stamp))

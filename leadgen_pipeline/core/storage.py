@@ -122,6 +122,22 @@ def record_pull(
     An identical pull (same snapshot id: same inputs, same mapping) is not stored twice;
     it is logged again and becomes the latest.
     """
+    # row order is carried by source_row; not preserving it lets DuckDB insert in parallel
+    ((preserve,),) = con.execute("select current_setting('preserve_insertion_order')").fetchall()
+    con.execute("set preserve_insertion_order = false")
+    try:
+        return _append_pull(con, pull, mode, credits_spent, warnings)
+    finally:
+        con.execute(f"set preserve_insertion_order = {bool(preserve)}")
+
+
+def _append_pull(
+    con: duckdb.DuckDBPyConnection,
+    pull: SourcePull,
+    mode: str,
+    credits_spent: float | None,
+    warnings: list[str] | None,
+) -> bool:
     with transaction(con):
         _create_history_tables(con)
         # fetch to the end: duckdb 2 refuses new work while a result is still open

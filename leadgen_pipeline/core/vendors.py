@@ -45,6 +45,10 @@ class VendorFormat:
                 resolved[canonical] = present
         return resolved
 
+    def used_headers(self, header: Iterable[str]) -> set[str]:
+        """The header names this format maps; the rest of the file need not be read."""
+        return {name for names in self.resolve(header).values() for name in names}
+
 
 def _sig(*names: str) -> frozenset[str]:
     return frozenset(header_key(n) for n in names)
