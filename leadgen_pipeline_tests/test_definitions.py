@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from leadgen_pipeline.core.canonical import SOURCES
 from leadgen_pipeline.definitions import build_defs
 from leadgen_pipeline.defs.resources import ApolloResource, DuckDBStore, LeadgenInputs
 from leadgen_pipeline_tests import vendor_headers as vh
@@ -128,4 +130,17 @@ def test_demo_inbox_materialises_with_every_check_green(tmp_path: Path) -> None:
                 "select distinct split_part(reason, ' ', 1) from raw.rejects"
             ).fetchall()
         }
-        assert {"unparseable", "no", "unrecognised"} <= reasons
+        assert {"unparseable", "no", "unrecognised", "email"} <= reasons
+        stored = dict(
+            con.sql(
+                "select source_file, count(*) from (select source_file from raw.apollo "
+                "union all select source_file from raw.cognism "
+                "union all select source_file from raw.sales_navigator "
+                "union all select source_file from raw.directory "
+                "union all select source_file from raw.rejects) group by 1"
+            ).fetchall()
+        )
+    # the generator's own count of the records it wrote, file by file, is what landed
+    written = json.loads((inbox / "_manifest.json").read_text())["records"]
+    in_sources = {f: n for f, n in written.items() if f.split("/")[0] in SOURCES and n}
+    assert stored == in_sources
