@@ -98,3 +98,75 @@ class SourceProvenanceTable(pa.DataFrameModel):
 
     class Config:
         strict = False
+
+
+class Suppressions(pa.DataFrameModel):
+    """`compliance.suppressions`: keys never to contact; erasures only as hashes."""
+
+    kind: str = pa.Field(
+        isin=["opt_out", "hard_bounce", "erasure", "do_not_contact", "icp_disqualifier"]
+    )
+    key_type: str = pa.Field(isin=["email_key", "linkedin_slug", "domain"])
+    key_value: str = pa.Field(str_length={"min_value": 1})
+    hashed: bool
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check
+    def erasures_are_hashed(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """An erasure keeps nothing but a SHA-256 hex digest."""
+        return data.lazyframe.select(
+            (pl.col("kind") != "erasure")
+            | (pl.col("hashed") & pl.col("key_value").str.contains(r"^[0-9a-f]{64}$"))
+        )
+
+
+class ContactLinks(pa.DataFrameModel):
+    """`core.contact_links`: every raw record of the latest pulls -> one person."""
+
+    person_id: str = pa.Field(str_matches=r"^p_[0-9a-f]{16}$")
+    source: str = pa.Field(isin=list(SOURCES))
+    source_file: str
+    source_row: int = pa.Field(ge=1)
+    source_record_id: str = pa.Field(nullable=True)
+    match_rule: str = pa.Field(
+        isin=[
+            "linkedin_slug",
+            "linkedin_member_key",
+            "email_key",
+            "vendor_key",
+            "fuzzy_name_at_domain",
+            "singleton",
+        ]
+    )
+
+    class Config:
+        strict = False
+
+
+class Contacts(pa.DataFrameModel):
+    """`core.contacts`: one row per person."""
+
+    person_id: str = pa.Field(unique=True, str_matches=r"^p_[0-9a-f]{16}$")
+    email: str = pa.Field(nullable=True, str_contains="@")
+    linkedin_url: str = pa.Field(nullable=True, str_startswith="https://www.linkedin.com/in/")
+    first_name: str = pa.Field(nullable=True)
+    last_name: str = pa.Field(nullable=True)
+    company_domain: str = pa.Field(nullable=True)
+    country: str = pa.Field(nullable=True, str_length=_ISO2)
+    record_count: int = pa.Field(ge=1)
+    suppressed: bool
+
+    class Config:
+        strict = False
+
+
+class Accounts(pa.DataFrameModel):
+    """`core.accounts`: one row per company domain."""
+
+    company_domain: str = pa.Field(unique=True)
+    people_seen: int = pa.Field(ge=1)
+
+    class Config:
+        strict = False

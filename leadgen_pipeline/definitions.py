@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from leadgen_pipeline.defs import icp, sources
+from leadgen_pipeline.defs import compliance, contacts, icp, sources
 from leadgen_pipeline.defs.resources import local_resources
 
 
@@ -15,6 +15,8 @@ def build_defs(resources: Mapping[str, dg.ConfigurableResource]) -> dg.Definitio
     return dg.Definitions.merge(
         icp.defs,
         sources.defs,
+        compliance.defs,
+        contacts.defs,
         dg.Definitions(
             resources=dict(resources),
             # DuckDB takes one writer per file: steps run one after another in one process

@@ -18,7 +18,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 EXPECTED_KEYS = {
     "config/icp_segments", "config/source_provenance", "raw/apollo", "raw/cognism",
-    "raw/sales_navigator", "raw/directory", "raw/rejects",
+    "raw/sales_navigator", "raw/directory", "raw/rejects", "compliance/suppressions",
+    "core/contact_links", "core/contacts", "core/accounts",
 }  # fmt: skip
 
 

@@ -212,3 +212,23 @@ def conservation_gaps(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFra
         .with_columns(pl.col("data_rows").fill_null(0), pl.col("stored").fill_null(0))
         .filter(pl.col("data_rows") != pl.col("stored"))
     )
+
+
+def read_raw_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The latest pull of every source as one frame of canonical records."""
+    ensure_raw_layer(con)
+    union = " union all ".join(f"select * from raw.{source}" for source in SOURCES)
+    frame = con.sql(union).pl()
+    zoned = [n for n, t in frame.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
+    return frame.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else frame
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Append `frame` to `schema.table` (created from the frame's shape if missing), atomically."""
+    schema = table.split(".")[0]
+    with transaction(con), registered(con, frame) as name:
+        con.execute(f'create schema if not exists "{schema}"')
+        con.execute(
+            f"create table if not exists {quote_table(table)} as select * from {name} limit 0"
+        )
+        con.execute(f"insert into {quote_table(table)} by name select * from {name}")
