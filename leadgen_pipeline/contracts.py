@@ -157,6 +157,7 @@ class Contacts(pa.DataFrameModel):
     country: str = pa.Field(nullable=True, str_length=_ISO2)
     record_count: int = pa.Field(ge=1)
     suppressed: bool
+    stale: bool
 
     class Config:
         strict = False

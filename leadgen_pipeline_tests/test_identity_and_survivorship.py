@@ -11,7 +11,7 @@ from leadgen_pipeline.core.compliance import person_suppressions, sha256_hex
 from leadgen_pipeline.core.identity import build_contact_links
 from leadgen_pipeline.core.normalize import email_match_key_value
 from leadgen_pipeline.core.resolve import link_records
-from leadgen_pipeline.core.survivorship import survive_contacts
+from leadgen_pipeline.core.survivorship import flag_stale, survive_contacts
 
 BUILD_1 = datetime(2026, 11, 1, tzinfo=UTC)
 BUILD_2 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -166,3 +166,18 @@ def test_an_opted_out_record_suppresses_the_merged_person() -> None:
 def test_link_records_keeps_every_row_once() -> None:
     records = raw(ANN, ANN_SN, BO)
     assert link_records(records).height == records.height
+
+
+def test_a_person_whose_newest_pull_is_over_90_days_old_is_stale() -> None:
+    people = pl.DataFrame(
+        {
+            "person_id": ["fresh", "edge", "stale"],
+            "last_pulled_at": [
+                datetime(2026, 11, 1, tzinfo=UTC),
+                datetime(2026, 8, 22, tzinfo=UTC),  # exactly 90 days before as_of
+                datetime(2026, 8, 21, tzinfo=UTC),
+            ],
+        }
+    )
+    flagged = flag_stale(people, as_of=datetime(2026, 11, 20, tzinfo=UTC))
+    assert flagged["stale"].to_list() == [False, False, True]

@@ -10,6 +10,7 @@ source, file, row and snapshot the surviving value came from.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -174,3 +175,17 @@ def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
         .rename({"company_domain_key": "company_domain"})
         .sort("company_domain")
     )
+
+
+STALE_AFTER_DAYS = 90  # lists drift about 20% in 90 days
+
+
+def flag_stale(
+    people: pl.DataFrame, as_of: datetime, max_age_days: int = STALE_AFTER_DAYS
+) -> pl.DataFrame:
+    """Add `stale`: the person's newest source pull is older than `max_age_days` at `as_of`.
+
+    A stale person is not routable until a source pulls them again.
+    """
+    cutoff = as_of - timedelta(days=max_age_days)
+    return people.with_columns((pl.col("last_pulled_at") < cutoff).alias("stale"))

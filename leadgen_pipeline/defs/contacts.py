@@ -13,6 +13,7 @@ from leadgen_pipeline.core.identity import build_contact_links
 from leadgen_pipeline.core.survivorship import (
     EMPLOYMENT_FIELDS,
     PERSON_FIELDS,
+    flag_stale,
     survive_accounts,
     survive_contacts,
 )
@@ -162,14 +163,15 @@ def contact_links_contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
         "from the most recent pull of the most trusted source (`trust_rank`), employment "
         "fields together from one record; `lineage` names the source, file, row and "
         "snapshot of every surviving value. A person any of whose records is suppressed is "
-        "suppressed (consent survives merges)."
+        "suppressed (consent survives merges); one whose newest pull is over 90 days old is "
+        "`stale` and not routable until refreshed."
     ),
 )
 def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     trust = {s: p.trust_rank for s, p in inputs.manifest().sources.items()}
     with duckdb.get_connection() as con:
         linked = _linked_records(con)
-        people = survive_contacts(linked, trust)
+        people = flag_stale(survive_contacts(linked, trust), datetime.now(tz=UTC))
         hits = person_suppressions(linked, storage.read_table(con, "compliance.suppressions"))
         people = people.join(hits, on="person_id", how="left").with_columns(
             pl.col("suppression_kinds").is_not_null().alias("suppressed"),
@@ -180,6 +182,7 @@ def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult
             con,
             "core.contacts",
             suppressed=int(people["suppressed"].sum()),
+            stale=int(people["stale"].sum()),
             multi_source=int((people["sources"].list.len() > 1).sum()),
             **{"dagster/column_lineage": _column_lineage()},
         )
