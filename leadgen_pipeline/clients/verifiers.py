@@ -1,0 +1,409 @@
+"""One interface for every email-verification provider, and the verdict vocabulary they share.
+
+Every address is verified before any send and paid for once. Each provider client
+(`neverbounce.NeverBounceVerifier`, `zerobounce.ZeroBounceVerifier`,
+`millionverifier.MillionVerifierVerifier`) implements `EmailVerifier`: `verify(email)` sends
+one normalised address and returns a `Verdict` in our vocabulary, saying whether the call
+spent a credit so the caller can write it to the ledger before starting another.
+
+Our vocabulary (`VERDICT_STATUSES`) and what each provider's answer maps to:
+
+| ours          | NeverBounce   | ZeroBounce `status[/sub_status]`          | MillionVerifier |
+|---------------|---------------|-------------------------------------------|-----------------|
+| valid         | valid         | valid                                     | 1 ok            |
+| catch_all     | catchall      | catch-all                                 | 2 catch_all     |
+| unknown       | unknown       | unknown; an answer of only Message/error  | 3 unknown       |
+| invalid       | invalid       | invalid                                   | 6 invalid       |
+| disposable    | disposable    | do_not_mail/disposable                    | 5 disposable    |
+| role          | never (below) | do_not_mail/role_based(_catch_all)        | never (below)   |
+| do_not_mail   | —             | spamtrap, abuse, do_not_mail/any other    | —               |
+|               |               | (toxic, possible_trap, global_supp...)    |                 |
+| ProviderError | status other  | an `error` naming the API key or credits  | 4 error         |
+|               | than success  | (not retried)                             | (not retried)   |
+
+- Role addresses are decided by our own pre-check, not by the vendor: NeverBounce's
+  `role_account` flag and MillionVerifier's `role: true` keep the verdict and are only
+  recorded in `provider_status` (as `+role_account` / `+role`). ZeroBounce reports role
+  addresses as a `do_not_mail` sub-status, so there the answer itself is `role`.
+- `provider_status` keeps the raw answer: the verdict, then `/sub_status` where the provider
+  gives one (`invalid/mailbox_not_found`, `do_not_mail/disposable`, `ok/...`), then `+flag`.
+- A value outside a provider's documented vocabulary becomes `unknown` (never sendable) and
+  is assumed paid.
+- A request that still times out after the retries becomes `unknown`, not paid, detail
+  `timeout` (`HttpVerifier.verify`); every other failure raises `ProviderError`.
+
+Which answers spend a credit (`paid`), and where that comes from:
+
+- ZeroBounce: `unknown` costs nothing ("We do not charge credits [when] the email
+  verification status is 'unknown'", zerobounce.net/email-validation-pricing; also the
+  greylisting note in providers.md), and the sandbox addresses (`valid@example.com`,
+  `catch_all@example.com`, ... `ZEROBOUNCE_SANDBOX_ADDRESSES`) cost nothing (formats.md §5d;
+  the list is ZeroBounce's documented sandbox set). Every other status is paid.
+- MillionVerifier: through the API "we deduct your credits ... for good (ok) and bad
+  (invalid, disposable) emails. We don't deduct any credits for risky (unknown and
+  catch-all) emails" (help.millionverifier.com, "Refund for Risky Emails"). The same page
+  says accounts flagged for misuse pay for risky answers too: construct the client with
+  `risky_is_paid=True` for such an account.
+- NeverBounce: "1 Credit = 1 Email Verification" (neverbounce.com help, pricing and
+  billing); no free outcome is documented, so every `success` answer is counted as paid.
+- Anything unconfirmed is counted as paid: the ledger may over-count, never under-count.
+
+Rate limits used as defaults (`default_rate_per_second` on each client; `verify_many` uses it
+when the caller gives none):
+
+- ZeroBounce `/v2/validate`: at most 50,000 requests in 10 seconds per key, then blocked for
+  a minute (zerobounce.net/docs/api-dashboard/api-rate-limits; a later revision of that page
+  is reported at 80,000 — the lower figure is the default). 200 bad-key requests in an hour
+  block the key for an hour, so an auth failure is never retried.
+- NeverBounce `/v4/single/check`: no numeric rate is published; throttling arrives as
+  `status: throttle_triggered` inside an HTTP 200 with no Retry-After
+  (developers.neverbounce.com error-handling). Its usage guidelines warn that walking a whole
+  list through single checks can lock the account (bulk jobs are meant for that). Default
+  10/s is our conservative choice, not a vendor figure.
+- MillionVerifier `/api/v3/`: no published rate limit was found; default 10/s is our
+  conservative choice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Final, Literal, Protocol, Self, runtime_checkable
+
+import httpx
+
+from leadgen_pipeline.clients.http import (
+    ProviderError,
+    ResponseInspector,
+    RetryPolicy,
+    scrub_text,
+    scrub_url,
+    send_with_retries,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class _ScrubRequestUrls(logging.Filter):
+    """Scrubs credentials from the URLs httpx logs ("HTTP Request: GET https://...?key=...").
+
+    Every verification provider takes its key in the query string, and httpx logs each
+    request's full URL at INFO, so without this the key would reach any log that shows INFO.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                scrub_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+def _install_url_scrubbing() -> None:
+    """Attach `_ScrubRequestUrls` to httpx's logger once per process (idempotent)."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _ScrubRequestUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_ScrubRequestUrls())
+
+
+_install_url_scrubbing()
+
+VerdictStatus = Literal[
+    "valid", "catch_all", "unknown", "invalid", "disposable", "role", "do_not_mail"
+]
+VERDICT_STATUSES: Final[tuple[VerdictStatus, ...]] = (
+    "valid",
+    "catch_all",
+    "unknown",
+    "invalid",
+    "disposable",
+    "role",
+    "do_not_mail",
+)
+
+TIMEOUT_DETAIL = "timeout"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One provider's answer about one address, in our vocabulary.
+
+    `email` is the normalised address that was sent; `status` is one of `VERDICT_STATUSES`;
+    `provider_status` the provider's raw verdict (with sub-status and flags); `checked_at` is
+    timezone-aware UTC; `paid` says whether this call spent a credit and `cost` how many
+    (always 0 when not paid). Construction refuses anything else.
+    """
+
+    email: str
+    status: VerdictStatus
+    provider_status: str
+    provider: str
+    checked_at: datetime
+    paid: bool
+    cost: float
+    detail: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in VERDICT_STATUSES:
+            raise ValueError(f"unknown verdict status {self.status!r}")
+        if self.checked_at.utcoffset() != timedelta(0):
+            raise ValueError("checked_at must be a timezone-aware UTC datetime")
+        if self.cost < 0:
+            raise ValueError("cost must not be negative")
+        if not self.paid and self.cost != 0:
+            raise ValueError("an unpaid verdict costs nothing")
+
+
+@runtime_checkable
+class EmailVerifier(Protocol):
+    """What every verification provider client offers.
+
+    `verify` sends one address (normalised with `normalise_email`) and returns its verdict,
+    or raises `ProviderError` when the provider cannot answer (bad key, no credits, outage).
+    Implementations are safe to call from several threads at once.
+    """
+
+    name: str
+    cost_per_check: float
+
+    def verify(self, email: str) -> Verdict: ...
+
+
+def normalise_email(email: str) -> str:
+    """The form of `email` that is sent, cached and paid for: trimmed and lower-cased.
+
+    Nothing else changes: a `+tag` or dots stay, because that is the mailbox a send would
+    reach. Raises `ValueError` for a value that is plainly not an address (empty, no `@`,
+    nothing before or after it, whitespace inside), so nothing is paid for it.
+    """
+    value = email.strip().lower()
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in value):
+        raise ValueError(f"not an email address: {email!r}")
+    return value
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class _TimeoutAwareClient(httpx.Client):
+    """An httpx client that remembers, per thread, whether its last send timed out.
+
+    `send_with_retries` turns a timeout on the last attempt into a `ProviderError` like any
+    transport failure; the verifier needs to tell the two apart (a timeout becomes an
+    `unknown` verdict, a refused connection stops the batch). Overriding `send` also sees
+    timeouts while the body is read, which a transport wrapper would miss.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._local = threading.local()
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        self._local.timed_out = False
+        try:
+            return super().send(request, **kwargs)
+        except httpx.TimeoutException:
+            self._local.timed_out = True
+            raise
+
+    @property
+    def last_send_timed_out(self) -> bool:
+        """Whether this thread's most recent `send` ended in a timeout."""
+        return bool(getattr(self._local, "timed_out", False))
+
+
+class HttpVerifier:
+    """Shared plumbing of the provider clients: one GET, the one retry policy, key scrubbing.
+
+    Subclasses set `name`, `path`, `default_base_url`, `default_rate_per_second` and
+    `default_provider_timeout_s`, and implement `_params` (the query, key included) and
+    `_verdict` (the parsed answer to a `Verdict`, raising `ProviderError` for an error inside
+    a 200). They may override `_inspect` to retry errors a provider reports inside a 200.
+
+    `provider_timeout_s` (default: the class's) is the provider's own budget for its SMTP
+    check, sent with each request; keep it below `timeout_s` so a slow mailbox yields the
+    provider's `unknown` rather than our timeout. `cost_per_check` is what one paid answer
+    costs, in credits; `now` stamps `checked_at`.
+
+    Every request goes through `send_with_retries` with `policy` (transport errors,
+    timeouts, 429 and 5xx are retried with backoff and Retry-After; other 4xx are not).
+    A body that is not a JSON object is sent once more, then raises `ProviderError`.
+    A timeout on the last attempt yields an `unknown`, unpaid verdict with detail
+    `timeout`. The API key never appears in an error or a log line. Thread-safe: one
+    connection pool serves every thread. Use as a context manager so connections close.
+    """
+
+    name: str = ""
+    path: str = "/"
+    default_base_url: str = ""
+    default_rate_per_second: float | None = None
+    default_provider_timeout_s: int = 30
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        timeout_s: float = 45.0,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        cost_per_check: float = 1.0,
+        provider_timeout_s: int | None = None,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError(f"a {self.name} API key is required")
+        if cost_per_check < 0:
+            raise ValueError("cost_per_check must not be negative")
+        self._api_key = api_key.strip()
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._now = now
+        self.cost_per_check = float(cost_per_check)
+        self.provider_timeout_s = provider_timeout_s or self.default_provider_timeout_s
+        self._http = _TimeoutAwareClient(
+            base_url=(base_url or self.default_base_url).rstrip("/"),
+            timeout=timeout_s,
+            transport=transport,
+            headers={"accept": "application/json"},
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self._http.base_url)!r})"
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # --- subclass hooks ----------------------------------------------------------------
+
+    def _params(self, email: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _verdict(self, email: str, data: Mapping[str, Any], body: str) -> Verdict:
+        raise NotImplementedError
+
+    def _inspect(self) -> ResponseInspector | None:
+        """A fresh per-call inspector for `send_with_retries`, or None."""
+        return None
+
+    def _on_send_failure(
+        self, error: ProviderError, inspector: ResponseInspector | None
+    ) -> ProviderError:
+        """The error to raise when `send_with_retries` gave up; subclasses may make it clearer."""
+        return error
+
+    # --- helpers for subclasses --------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        return scrub_text(text, (self._api_key,))
+
+    def _error(self, message: str, body: str | None = None) -> ProviderError:
+        """A `ProviderError` for this provider's endpoint, the key scrubbed from everything."""
+        return ProviderError(
+            self.name,
+            self._scrub(f"GET {self.path} {message}"),
+            status_code=200,
+            endpoint=self.path,
+            body=self._scrub(body) if body else None,
+        )
+
+    def _make(
+        self,
+        email: str,
+        status: VerdictStatus,
+        provider_status: str,
+        *,
+        paid: bool,
+        detail: str | None = None,
+    ) -> Verdict:
+        return Verdict(
+            email=email,
+            status=status,
+            provider_status=provider_status,
+            provider=self.name,
+            checked_at=self._now(),
+            paid=paid,
+            cost=self.cost_per_check if paid else 0.0,
+            detail=detail,
+        )
+
+    # --- the call ----------------------------------------------------------------------
+
+    def _send_once(self, email: str) -> httpx.Response | None:
+        """One `send_with_retries` round; None when its last attempt timed out."""
+        request = self._http.build_request("GET", self.path, params=self._params(email))
+        inspector = self._inspect()
+        try:
+            return send_with_retries(
+                self._http,
+                request,
+                self._policy,
+                self._sleep,
+                provider=self.name,
+                secrets=(self._api_key,),
+                inspect=inspector,
+            )
+        except ProviderError as error:
+            if error.status_code is None and self._http.last_send_timed_out:
+                return None
+            raise self._on_send_failure(error, inspector) from None
+
+    def verify(self, email: str) -> Verdict:
+        """Verify one address and return its verdict (see the module docstring's table).
+
+        Raises `ValueError` for a value that is not an address (nothing is sent), and
+        `ProviderError` when the provider cannot answer: auth or credit failures (never
+        retried), errors still there after the retries, a body that is not JSON twice.
+        """
+        address = normalise_email(email)
+        for attempt in (1, 2):
+            response = self._send_once(address)
+            if response is None:
+                logger.warning("%s: no answer for one address before the timeout", self.name)
+                return self._make(
+                    address, "unknown", TIMEOUT_DETAIL, paid=False, detail=TIMEOUT_DETAIL
+                )
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                return self._verdict(address, data, response.text)
+            if attempt == 1:
+                # A cut-off body is usually a dropped connection: ask once more.
+                logger.warning(
+                    "%s: GET %s answered a body that is not JSON; retrying once",
+                    self.name,
+                    self.path,
+                )
+                continue
+            raise ProviderError(
+                self.name,
+                f"GET {self.path} returned HTTP {response.status_code} with a body that is not "
+                "a JSON object, twice",
+                status_code=response.status_code,
+                endpoint=self.path,
+                body=self._scrub(response.text),
+            )
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
