@@ -222,3 +222,28 @@ def send_with_retries(
         )
         sleep(delay)
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+class _ScrubRequestUrls(logging.Filter):
+    """Scrubs credentials from the URLs httpx logs ("HTTP Request: GET https://...?key=...").
+
+    Several providers take their key in the query string, and httpx logs each request's
+    full URL at INFO, so without this the key would reach any log that shows INFO.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                scrub_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+def _install_url_scrubbing() -> None:
+    """Attach `_ScrubRequestUrls` to httpx's logger once per process (idempotent)."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _ScrubRequestUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_ScrubRequestUrls())
+
+
+_install_url_scrubbing()

@@ -82,36 +82,11 @@ from leadgen_pipeline.clients.http import (
     ResponseInspector,
     RetryPolicy,
     scrub_text,
-    scrub_url,
     send_with_retries,
 )
 
 logger = logging.getLogger(__name__)
 
-
-class _ScrubRequestUrls(logging.Filter):
-    """Scrubs credentials from the URLs httpx logs ("HTTP Request: GET https://...?key=...").
-
-    Every verification provider takes its key in the query string, and httpx logs each
-    request's full URL at INFO, so without this the key would reach any log that shows INFO.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                scrub_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
-            )
-        return True
-
-
-def _install_url_scrubbing() -> None:
-    """Attach `_ScrubRequestUrls` to httpx's logger once per process (idempotent)."""
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _ScrubRequestUrls) for f in httpx_logger.filters):
-        httpx_logger.addFilter(_ScrubRequestUrls())
-
-
-_install_url_scrubbing()
 
 VerdictStatus = Literal[
     "valid", "catch_all", "unknown", "invalid", "disposable", "role", "do_not_mail"
