@@ -171,3 +171,42 @@ class Accounts(pa.DataFrameModel):
 
     class Config:
         strict = False
+
+
+_VERDICTS = ["valid", "catch_all", "unknown", "invalid", "disposable", "role", "do_not_mail"]
+
+
+class EmailChecks(pa.DataFrameModel):
+    """`verify.email_checks`: the verdict per normalised address."""
+
+    email: str = pa.Field(unique=True)
+    status: str = pa.Field(isin=_VERDICTS)
+    provider: str
+    checked_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    within_ttl: bool
+
+    class Config:
+        strict = False
+
+
+class VerifyLedger(pa.DataFrameModel):
+    """`verify.ledger`: every paid verification call."""
+
+    provider: str
+    email: str
+    cost: float = pa.Field(ge=0)
+    called_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+
+    class Config:
+        strict = False
+
+
+class SendableContacts(pa.DataFrameModel):
+    """`verify.sendable_contacts`: who may be emailed now, and on which track."""
+
+    person_id: str = pa.Field(unique=True)
+    email_status: str = pa.Field(isin=["valid", "catch_all"])
+    send_track: str = pa.Field(isin=["main", "capped"])
+
+    class Config:
+        strict = False

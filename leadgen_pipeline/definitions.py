@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from leadgen_pipeline.defs import compliance, contacts, icp, sources
+from leadgen_pipeline.defs import compliance, contacts, icp, sources, verification
 from leadgen_pipeline.defs.resources import local_resources
 
 
@@ -17,6 +17,7 @@ def build_defs(resources: Mapping[str, dg.ConfigurableResource]) -> dg.Definitio
         sources.defs,
         compliance.defs,
         contacts.defs,
+        verification.defs,
         dg.Definitions(
             resources=dict(resources),
             # DuckDB takes one writer per file: steps run one after another in one process

@@ -11,7 +11,12 @@ import duckdb
 
 from leadgen_pipeline.core.canonical import SOURCES
 from leadgen_pipeline.definitions import build_defs
-from leadgen_pipeline.defs.resources import ApolloResource, DuckDBStore, LeadgenInputs
+from leadgen_pipeline.defs.resources import (
+    ApolloResource,
+    DuckDBStore,
+    LeadgenInputs,
+    VerifierResource,
+)
 from leadgen_pipeline_tests import vendor_headers as vh
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -19,7 +24,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 EXPECTED_KEYS = {
     "config/icp_segments", "config/source_provenance", "raw/apollo", "raw/cognism",
     "raw/sales_navigator", "raw/directory", "raw/rejects", "compliance/suppressions",
-    "core/contact_links", "core/contacts", "core/accounts",
+    "core/contact_links", "core/contacts", "core/accounts", "verify/email_checks",
+    "verify/ledger", "verify/sendable_contacts",
 }  # fmt: skip
 
 
@@ -30,6 +36,7 @@ def bound_defs(
     *,
     icp_dir: Path | None = None,
     apollo: ApolloResource | None = None,
+    verifier: VerifierResource | None = None,
 ) -> dg.Definitions:
     return build_defs(
         {
@@ -40,6 +47,7 @@ def bound_defs(
                 sources_manifest=str(manifest or PROJECT / "data/sources.yaml"),
             ),
             "apollo": apollo or ApolloResource(),
+            "verifier": verifier or VerifierResource(),
         }
     )
 

@@ -15,6 +15,10 @@ from dagster_duckdb import DuckDBResource
 from leadgen_pipeline import settings
 from leadgen_pipeline.clients.apollo import ApolloClient
 from leadgen_pipeline.clients.http import RetryPolicy
+from leadgen_pipeline.clients.millionverifier import MillionVerifierVerifier
+from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
+from leadgen_pipeline.clients.verifiers import HttpVerifier
+from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.core.icp import IcpSegment, load_icp_segments
 from leadgen_pipeline.core.provenance import SourceManifest, load_source_manifest
 
@@ -92,6 +96,60 @@ def apollo_from_env() -> ApolloResource:
     )
 
 
+VERIFIERS: dict[str, type[HttpVerifier]] = {
+    "neverbounce": NeverBounceVerifier,
+    "zerobounce": ZeroBounceVerifier,
+    "millionverifier": MillionVerifierVerifier,
+}
+
+
+class VerifierResource(dg.ConfigurableResource):
+    """The paid email verifier. Without a provider and key, only free pre-checks and the
+    inbox's bulk-verification exports produce verdicts, and nothing is paid for."""
+
+    provider: str | None = None  # neverbounce | zerobounce | millionverifier
+    api_key: str | None = None
+    base_url: str | None = None
+    ttl_days: int = 30
+    max_concurrency: int = 8
+    rate_per_second: float | None = None  # default: the provider's documented limit
+    cost_per_check: float = 1.0
+    max_attempts: int = 5
+    retry_base_delay_s: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.provider and self.api_key)
+
+    def verifier(self) -> HttpVerifier:
+        if not self.enabled or self.provider not in VERIFIERS:
+            raise ValueError(f"no usable verifier configured (provider={self.provider!r})")
+        policy = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
+        return VERIFIERS[self.provider](
+            self.api_key or "",
+            base_url=self.base_url,
+            policy=policy,
+            cost_per_check=self.cost_per_check,
+        )
+
+
+def verifier_from_env() -> VerifierResource:
+    """`LEADGEN_VERIFIER` names the provider (or the one provider whose key is set); its key
+    comes from `<PROVIDER>_API_KEY` as an EnvVar, its base URL from `<PROVIDER>_BASE_URL`."""
+    provider = os.environ.get("LEADGEN_VERIFIER")
+    if not provider:
+        keyed = [name for name in VERIFIERS if os.environ.get(f"{name.upper()}_API_KEY")]
+        provider = keyed[0] if len(keyed) == 1 else None
+    if not provider or not os.environ.get(f"{provider.upper()}_API_KEY"):
+        return VerifierResource(ttl_days=int(os.environ.get("LEADGEN_VERIFY_TTL_DAYS", "30")))
+    return VerifierResource(
+        provider=provider,
+        api_key=dg.EnvVar(f"{provider.upper()}_API_KEY"),
+        base_url=os.environ.get(f"{provider.upper()}_BASE_URL") or None,
+        ttl_days=int(os.environ.get("LEADGEN_VERIFY_TTL_DAYS", "30")),
+    )
+
+
 def local_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources for a local run: the embedded DuckDB file and the local inbox."""
     database = settings.ensure_parent(settings.duckdb_path())
@@ -103,4 +161,5 @@ def local_resources() -> dict[str, dg.ConfigurableResource]:
             sources_manifest=settings.sources_manifest_path(),
         ),
         "apollo": apollo_from_env(),
+        "verifier": verifier_from_env(),
     }

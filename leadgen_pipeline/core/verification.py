@@ -1,0 +1,212 @@
+"""Email verification: free pre-checks first, verdicts paid for once, a TTL on every verdict.
+
+The order of business for each address of a contact who may be mailed:
+1. Free pre-checks: bad syntax, a disposable domain, a role inbox, or a suppressed address
+   get their verdict here and are never sent to a paid provider.
+2. Verdicts already known: bulk-verification exports dropped in the inbox (`verifications/`)
+   and every earlier paid call (`verify.verdicts`); one younger than the TTL is reused.
+3. Only what is left is verified, through the configured provider; each paid answer is
+   recorded before the next call starts (see `clients.verify_batch`).
+
+Vendor labels inside contact exports (Apollo's "Verified") are inputs, never verdicts: only
+these three paths produce a verdict.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from disposable_email_domains import blocklist
+
+from leadgen_pipeline.clients import millionverifier, neverbounce, zerobounce
+from leadgen_pipeline.clients.verifiers import VERDICT_STATUSES, Verdict
+from leadgen_pipeline.core.csv_reader import open_export, read_csv_cells
+from leadgen_pipeline.core.ingest import file_pulled_at
+from leadgen_pipeline.core.normalize import is_role_address, normalize_email
+from leadgen_pipeline.core.vendors import header_key
+
+DEFAULT_TTL_DAYS = 30
+PRECHECK = "precheck"
+
+VERDICT_SCHEMA: dict[str, pl.DataType] = {
+    "email": pl.String(),  # the normalised address, lower-cased: the key of every verdict
+    "status": pl.String(),  # one of VERDICT_STATUSES
+    "provider_status": pl.String(),  # the provider's own answer
+    "provider": pl.String(),
+    "checked_at": pl.Datetime("us", "UTC"),
+    "paid": pl.Boolean(),
+    "cost": pl.Float64(),
+    "detail": pl.String(),
+}
+LEDGER_SCHEMA: dict[str, pl.DataType] = {
+    "provider": pl.String(),
+    "email": pl.String(),
+    "cost": pl.Float64(),
+    "called_at": pl.Datetime("us", "UTC"),
+    "run_id": pl.String(),
+}
+
+
+def verification_key(expr: pl.Expr) -> pl.Expr:
+    """The address a verdict is about: normalised, then lower-cased as the providers do."""
+    return normalize_email(expr).str.to_lowercase()
+
+
+def precheck(emails: pl.Series, suppressed_emails: pl.Series, checked_at: datetime) -> pl.DataFrame:
+    """Verdicts the free checks settle: syntax, disposable domain, role inbox, suppression.
+
+    `emails` are raw addresses; the verdict's `email` is the verification key, or the raw
+    text (trimmed, lower-cased) when the address does not even parse.
+    """
+    frame = (
+        pl.DataFrame({"raw": emails})
+        .drop_nulls()
+        .unique()
+        .with_columns(verification_key(pl.col("raw")).alias("email"))
+    )
+    frame = frame.with_columns(
+        pl.col("email").str.extract(r"@(.+)$").alias("domain"),
+        is_role_address(pl.col("email")).fill_null(False).alias("role"),
+        pl.col("email").is_in(suppressed_emails.str.to_lowercase().implode()).alias("suppressed"),
+    )
+    disposable = pl.col("domain").is_in(pl.Series(sorted(blocklist)).implode())
+    verdict = (
+        pl.when(pl.col("email").is_null()).then(pl.lit("invalid|syntax"))
+        .when(pl.col("suppressed")).then(pl.lit("do_not_mail|suppressed"))
+        .when(disposable).then(pl.lit("disposable|disposable_domain"))
+        .when(pl.col("role")).then(pl.lit("role|role_account"))
+    )  # fmt: skip
+    decided = frame.with_columns(verdict.alias("verdict")).filter(pl.col("verdict").is_not_null())
+    return decided.select(
+        pl.coalesce("email", pl.col("raw").str.strip_chars().str.to_lowercase()).alias("email"),
+        pl.col("verdict").str.split("|").list.first().alias("status"),
+        pl.col("verdict").str.split("|").list.last().alias("provider_status"),
+        pl.lit(PRECHECK).alias("provider"),
+        pl.lit(checked_at).cast(pl.Datetime("us", "UTC")).alias("checked_at"),
+        pl.lit(False).alias("paid"),
+        pl.lit(0.0).alias("cost"),
+        pl.lit(None, dtype=pl.String).alias("detail"),
+    ).unique("email")
+
+
+def _export_kind(header: list[str]) -> str | None:
+    present = {header_key(h) for h in header}
+    if "zb status" in present:
+        return "zerobounce"
+    if {"quality", "result"} <= present:
+        return "millionverifier"
+    if "email_status" in present or "result" in present:
+        return "neverbounce"
+    return None
+
+
+def _mapped(column: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
+    return (
+        column.str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict(mapping, default="unknown", return_dtype=pl.String)
+    )
+
+
+def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.DataFrame:
+    """A bulk verification result export (NeverBounce, ZeroBounce, MillionVerifier) as
+    verdicts dated by the file; an unrecognised file yields none."""
+    read = read_csv_cells(con, open_export(path))
+    kind = _export_kind(read.header)
+    if kind is None:
+        return pl.DataFrame(schema=VERDICT_SCHEMA)
+    columns = {header_key(h): h for h in read.header}
+
+    def cell(name: str) -> pl.Expr:
+        return pl.col(columns[name]) if name in columns else pl.lit(None, dtype=pl.String)
+
+    if kind == "zerobounce":
+        raw_status = cell("zb status").str.to_lowercase()
+        sub = cell("zb sub status").str.to_lowercase()
+        status = (
+            pl.when(raw_status == "do_not_mail")
+            .then(sub.replace_strict(zerobounce.DO_NOT_MAIL_SUB_STATUSES, default="do_not_mail"))
+            .otherwise(_mapped(raw_status, zerobounce.STATUSES))
+        )
+        provider_status = pl.concat_str(raw_status, pl.lit("/"), sub, ignore_nulls=True)
+        email = cell("email address")
+    elif kind == "millionverifier":
+        status = _mapped(cell("result"), millionverifier.RESULTS)
+        provider_status = pl.concat_str(
+            cell("result"), pl.lit("/"), cell("quality"), ignore_nulls=True
+        )
+        email = cell("email")
+    else:
+        result = pl.coalesce(cell("email_status"), cell("result"))
+        status = _mapped(result, neverbounce.RESULTS)
+        provider_status = result
+        email = pl.coalesce(cell("email"), cell("email address"))
+    checked_at = file_pulled_at(path)
+    return (
+        read.cells.select(
+            verification_key(email).alias("email"),
+            status.alias("status"),
+            provider_status.alias("provider_status"),
+            pl.lit(f"{kind}_bulk").alias("provider"),
+            pl.lit(checked_at).cast(pl.Datetime("us", "UTC")).alias("checked_at"),
+            pl.lit(False).alias("paid"),  # paid for outside the pipeline, not by this run
+            pl.lit(0.0).alias("cost"),
+            pl.lit(path.name).alias("detail"),
+        )
+        .drop_nulls("email")
+        .filter(pl.col("status").is_in(list(VERDICT_STATUSES)))
+    )
+
+
+def read_verification_exports(con: duckdb.DuckDBPyConnection, inbox: Path) -> pl.DataFrame:
+    folder = inbox / "verifications"
+    frames = [pl.DataFrame(schema=VERDICT_SCHEMA)]
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        frames.append(read_verification_export(con, path))
+    return pl.concat(frames)
+
+
+def latest_verdicts(verdicts: pl.DataFrame) -> pl.DataFrame:
+    """The newest verdict per address (a paid one wins a tie with an imported one)."""
+    return verdicts.sort(["email", "checked_at", "paid"], descending=[False, True, True]).unique(
+        "email", keep="first", maintain_order=True
+    )
+
+
+def still_to_verify(
+    candidates: pl.Series, known: pl.DataFrame, as_of: datetime, ttl_days: int = DEFAULT_TTL_DAYS
+) -> list[str]:
+    """Addresses with no verdict younger than the TTL: the only ones worth paying for."""
+    fresh = known.filter(pl.col("checked_at") >= as_of - timedelta(days=ttl_days))["email"]
+    wanted = candidates.drop_nulls().unique().sort()
+    return wanted.filter(~wanted.is_in(fresh.implode())).to_list()
+
+
+def verdict_rows(verdicts: list[Verdict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"email": v.email, "status": v.status, "provider_status": v.provider_status,
+             "provider": v.provider, "checked_at": v.checked_at, "paid": v.paid,
+             "cost": v.cost, "detail": v.detail}
+            for v in verdicts
+        ],
+        schema=VERDICT_SCHEMA,
+    )  # fmt: skip
+
+
+def email_checks(
+    prechecks: pl.DataFrame, verdicts: pl.DataFrame, as_of: datetime, ttl_days: int
+) -> pl.DataFrame:
+    """`verify.email_checks`: per address, the pre-check verdict if any (a fact no provider
+    can overturn), else the newest verdict, with whether it is still within the TTL."""
+    latest = latest_verdicts(verdicts.join(prechecks.select("email"), on="email", how="anti"))
+    return (
+        pl.concat([prechecks, latest])
+        .with_columns(
+            (pl.col("checked_at") >= as_of - timedelta(days=ttl_days)).alias("within_ttl")
+        )
+        .sort("email")
+    )

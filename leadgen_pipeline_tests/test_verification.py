@@ -1,0 +1,187 @@
+"""Verification: free pre-checks, bulk exports, TTL reuse, and paid-once over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from leadgen_pipeline.core.verification import (
+    precheck,
+    read_verification_export,
+    still_to_verify,
+)
+from leadgen_pipeline_tests import vendor_headers as vh
+from leadgen_pipeline_tests.fakes.verifier_servers import FakeNeverBounce
+from leadgen_pipeline_tests.test_definitions import bound_defs, run_all
+from leadgen_pipeline_tests.verify_run import run_verification
+
+KEY = "nb-test-key-123"
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def test_free_prechecks_settle_what_no_provider_needs_to_see() -> None:
+    verdicts = precheck(
+        pl.Series(
+            ["not an address", "x@mailinator.com", "Info@Acme.io", "gone@acme.io", "ann@acme.io"]
+        ),
+        suppressed_emails=pl.Series(["gone@acme.io"]),
+        checked_at=NOW,
+    )
+    by_email = dict(zip(verdicts["email"], verdicts["status"], strict=True))
+    assert by_email == {
+        "not an address": "invalid",
+        "x@mailinator.com": "disposable",
+        "info@acme.io": "role",
+        "gone@acme.io": "do_not_mail",
+    }
+    assert set(verdicts["provider"]) == {"precheck"} and not verdicts["paid"].any()
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerows([header, *rows])
+    return path
+
+
+def test_bulk_exports_of_each_provider_become_verdicts(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    nb = _write(
+        tmp_path / "neverbounce-results-2026-11-15.csv",
+        ["email", "first_name", "email_status"],
+        [["A@x.io", "A", "catchall"], ["b@x.io", "B", "invalid"], ["c@x.io", "C", "valid"]],
+    )
+    zb = _write(
+        tmp_path / "zerobounce-results-2026-11-13.csv",
+        ["Email Address", "ZB Status", "ZB Sub Status"],
+        [
+            ["d@x.io", "do_not_mail", "role_based"],
+            ["e@x.io", "spamtrap", ""],
+            ["f@x.io", "catch-all", ""],
+        ],
+    )
+    mv = _write(
+        tmp_path / "millionverifier-report-2026-11-17.csv",
+        ["email", "quality", "result", "free", "role"],
+        [["g@x.io", "good", "ok", "no", "no"], ["h@x.io", "bad", "disposable", "no", "no"]],
+    )
+    statuses = {
+        row["email"]: (row["status"], row["provider"], row["checked_at"].date().isoformat())
+        for path in (nb, zb, mv)
+        for row in read_verification_export(con, path).to_dicts()
+    }
+    assert statuses == {
+        "a@x.io": ("catch_all", "neverbounce_bulk", "2026-11-15"),
+        "b@x.io": ("invalid", "neverbounce_bulk", "2026-11-15"),
+        "c@x.io": ("valid", "neverbounce_bulk", "2026-11-15"),
+        "d@x.io": ("role", "zerobounce_bulk", "2026-11-13"),
+        "e@x.io": ("do_not_mail", "zerobounce_bulk", "2026-11-13"),
+        "f@x.io": ("catch_all", "zerobounce_bulk", "2026-11-13"),
+        "g@x.io": ("valid", "millionverifier_bulk", "2026-11-17"),
+        "h@x.io": ("disposable", "millionverifier_bulk", "2026-11-17"),
+    }
+
+
+def test_only_addresses_without_a_fresh_verdict_are_paid_for() -> None:
+    known = pl.DataFrame(
+        {
+            "email": ["fresh@x.io", "old@x.io"],
+            "checked_at": [datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)],
+        }
+    )
+    todo = still_to_verify(pl.Series(["fresh@x.io", "old@x.io", "new@x.io"]), known, NOW, 30)
+    assert todo == ["new@x.io", "old@x.io"]
+
+
+def contacts_inbox(inbox: Path, people: int) -> list[str]:
+    """A Cognism export of `people` contacts with ordinary addresses; returns the addresses."""
+    emails = [f"person{i}.x@verify-test-{i % 7}.io" for i in range(people)]
+    rows = [
+        {"First Name": f"P{i}", "Last Name": f"L{i}", "Email": email, "Company Name": f"Co{i % 7}"}
+        for i, email in enumerate(emails)
+    ]
+    vh.write_export(inbox / "cognism/cognism-export-2026-11-20.csv", vh.COGNISM_PLATFORM, rows)
+    return emails
+
+
+def ledger(store: Path) -> list[tuple]:
+    with duckdb.connect(str(store / "leadgen.duckdb"), read_only=True) as con:
+        return con.sql("select provider, email from verify.ledger").fetchall()
+
+
+def test_every_address_is_paid_for_once_and_an_unchanged_rerun_pays_nothing(
+    tmp_path: Path, inbox: Path
+) -> None:
+    emails = contacts_inbox(inbox, 40)
+    assert run_all(bound_defs(tmp_path, inbox)).success  # contacts, no paid verifier yet
+    with FakeNeverBounce(api_key=KEY, latency_s=0.005) as server:
+        assert run_verification(tmp_path, inbox, server.base_url, KEY).success
+        assert set(server.paid_checks) == set(emails)
+        assert max(server.paid_checks.values()) == 1
+        assert len(ledger(tmp_path)) == server.total_paid == len(emails)
+        requests = len(server.requests)
+        assert run_verification(tmp_path, inbox, server.base_url, KEY).success
+        assert len(server.requests) == requests  # every verdict is within the TTL
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        providers = set(con.sql("select provider from verify.email_checks").fetchall())
+    assert providers == {("neverbounce",)}
+
+
+def test_a_run_killed_midway_and_resumed_never_pays_twice(tmp_path: Path, inbox: Path) -> None:
+    emails = contacts_inbox(inbox, 60)
+    assert run_all(bound_defs(tmp_path, inbox)).success
+    with FakeNeverBounce(api_key=KEY, latency_s=0.05) as server:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "leadgen_pipeline_tests.verify_run",
+                str(tmp_path),
+                str(inbox),
+                server.base_url,
+                KEY,
+            ],
+            cwd=PROJECT,
+            env={**os.environ, "PYTHONPATH": str(PROJECT)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while server.total_paid < 10 and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.01)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        paid_before_kill = server.total_paid
+        assert 10 <= paid_before_kill < len(emails), "the run must die midway"
+        resumed = run_verification(tmp_path, inbox, server.base_url, KEY)
+        assert resumed.success
+        assert set(server.paid_checks) == set(emails)
+        # at most the calls in flight at the kill (concurrency 2) can have been paid twice
+        repeats = [e for e, n in server.paid_checks.items() if n > 1]
+        assert len(repeats) <= 2
+        recorded = ledger(tmp_path)
+        assert len(recorded) == len({email for _, email in recorded})  # no row twice
+
+
+def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
+    tmp_path: Path, inbox: Path
+) -> None:
+    contacts_inbox(inbox, 20)
+    assert run_all(bound_defs(tmp_path, inbox)).success
+    with FakeNeverBounce(api_key=KEY, revoke_after=5) as server:
+        result = run_verification(tmp_path, inbox, server.base_url, KEY)
+        assert not result.success
+        failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+        message = str(failure.event_specific_data.error)
+        assert "verification stopped" in message and KEY not in message
+        assert len(ledger(tmp_path)) == server.total_paid >= 5
