@@ -74,10 +74,18 @@ def _timestamp(expr: pl.Expr) -> pl.Expr:
     ).cast(pl.Datetime("us", "UTC"))
 
 
+ERASURE_REQUEST_SCHEMA: dict[str, pl.DataType] = {
+    "email_key": pl.String(),
+    "linkedin_slug": pl.String(),
+}
+
+
 def read_suppression_file(
     con: duckdb.DuckDBPyConnection, path: Path, source_file: str
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(suppression rows, rejects) of one file; every data row lands in exactly one."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(suppression rows, rejects, erasure requests) of one file; every data row lands in
+    exactly one of the first two. The erasure requests hold the plain keys: they are for
+    carrying out the erasure in this run and must never be stored."""
     export = open_export(path)
     read = read_csv_cells(con, export)
     columns = {header_key(h): h for h in read.header}
@@ -98,7 +106,11 @@ def read_suppression_file(
                 "reason"
             ),
         )
-        return pl.DataFrame(schema=SUPPRESSION_SCHEMA), pl.concat([parse_rejects, unknown])
+        return (
+            pl.DataFrame(schema=SUPPRESSION_SCHEMA),
+            pl.concat([parse_rejects, unknown]),
+            pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA),
+        )
 
     def cell(name: str) -> pl.Expr:
         return pl.col(columns[name]) if name in columns else pl.lit(None, dtype=pl.String)
@@ -145,20 +157,28 @@ def read_suppression_file(
         "source_row",
         pl.lit(f"{kind} row names no valid {' or '.join(key_types)}").alias("reason"),
     )
-    return rows, pl.concat([parse_rejects, no_key])
+    requests = (
+        base.select("email_key", "linkedin_slug")
+        if kind == "erasure"
+        else pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA)
+    )
+    return rows, pl.concat([parse_rejects, no_key]), requests
 
 
 def build_suppressions(
     con: duckdb.DuckDBPyConnection, inbox: Path, segments: Sequence[IcpSegment]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every suppression in the inbox plus the ICP disqualifier domains, and the rejects."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Every suppression in the inbox plus the ICP disqualifier domains, the rejects, and
+    the plain erasure requests (for this run only)."""
     frames = [pl.DataFrame(schema=SUPPRESSION_SCHEMA)]
     rejects = [pl.DataFrame(schema=SUPPRESSION_REJECT_SCHEMA)]
+    requests = [pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA)]
     folder = inbox / "suppression"
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        rows, bad = read_suppression_file(con, path, path.relative_to(inbox).as_posix())
+        rows, bad, asked = read_suppression_file(con, path, path.relative_to(inbox).as_posix())
         frames.append(rows)
         rejects.append(bad)
+        requests.append(asked)
     disqualifiers = [
         {
             "kind": "icp_disqualifier",
@@ -174,7 +194,7 @@ def build_suppressions(
         for domain in s.disqualifiers.domains
     ]
     frames.append(pl.DataFrame(disqualifiers, schema=SUPPRESSION_SCHEMA))
-    return pl.concat(frames).unique(maintain_order=True), pl.concat(rejects)
+    return pl.concat(frames).unique(maintain_order=True), pl.concat(rejects), pl.concat(requests)
 
 
 def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.DataFrame:

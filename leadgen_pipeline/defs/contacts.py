@@ -9,6 +9,7 @@ from leadgen_pipeline.contracts import Accounts, ContactLinks, Contacts
 from leadgen_pipeline.core import storage
 from leadgen_pipeline.core.canonical import SOURCES
 from leadgen_pipeline.core.compliance import person_suppressions
+from leadgen_pipeline.core.erasure import erase_linked
 from leadgen_pipeline.core.identity import build_contact_links
 from leadgen_pipeline.core.survivorship import (
     EMPLOYMENT_FIELDS,
@@ -70,12 +71,24 @@ def _linked_records(con) -> pl.DataFrame:
     return raw.join(links, on=["snapshot_id", "source_file", "source_row"])
 
 
+def _erasure_hashes(con) -> tuple[list[str], list[str]]:
+    if not storage.table_exists(con, "compliance.suppressions"):
+        return [], []
+    hashed = con.sql(
+        "select key_type, key_value from compliance.suppressions where kind = 'erasure'"
+    ).pl()
+    return (
+        hashed.filter(pl.col("key_type") == "email_key")["key_value"].to_list(),
+        hashed.filter(pl.col("key_type") == "linkedin_slug")["key_value"].to_list(),
+    )
+
+
 @dg.asset(
     key=CONTACT_LINKS,
     group_name=GROUP,
     kinds={"duckdb", "polars"},
     owners=["team:data-engineering"],
-    deps=RAW,
+    deps=[*RAW, SUPPRESSIONS],
     description=(
         "Every raw record of the sources' latest pulls -> its `person_id`, with the rule and "
         "evidence that linked it (email, LinkedIn slug or member id, vendor id, fuzzy name "
@@ -92,6 +105,11 @@ def contact_links(context: dg.AssetExecutionContext, duckdb: DuckDBStore) -> dg.
             else None
         )
         links, log = build_contact_links(storage.read_raw_union(con), previous, built_at)
+        # a re-import of an erased person never reaches the union, nor what links to it
+        email_hashes, slug_hashes = _erasure_hashes(con)
+        erased, report = erase_linked(con, links, email_hashes, slug_hashes)
+        links = links.filter(~pl.col("person_id").is_in(erased.implode()))
+        log = log.filter(~pl.col("person_id").is_in(erased.implode()))
         storage.write_table(con, "core.contact_links", links)
         storage.append_rows(con, "core.merge_log", log)
         events = dict(log.group_by("event").len().iter_rows())
@@ -101,6 +119,7 @@ def contact_links(context: dg.AssetExecutionContext, duckdb: DuckDBStore) -> dg.
             con,
             "core.contact_links",
             people=links["person_id"].n_unique(),
+            erased_on_arrival=report.people,
             **{f"people_{event}": count for event, count in sorted(events.items())},
             match_rules=dg.MetadataValue.md("\n".join(f"- {r}: {n}" for r, n in rules)),
         )

@@ -103,12 +103,15 @@ def verify_emails(
             "where key_type = 'email_key' and not hashed"
         ).pl()["key_value"]
         prechecks = precheck(contacts["email"], suppressed_emails, now)
-        exports = read_verification_exports(con, inputs.inbox_path)
+        candidates = contacts.select(verification_key(pl.col("email")).alias("e"))["e"]
+        candidates = candidates.filter(~candidates.is_in(prechecks["email"].implode()))
+        # keep verdicts only for people held and mailable: no personal data beyond need
+        exports = read_verification_exports(con, inputs.inbox_path).filter(
+            pl.col("email").is_in(candidates.implode())
+        )
         known = storage.read_table(con, "verify.verdicts")
         new_imports = exports.join(known, on=["email", "provider", "checked_at"], how="anti")
         storage.append_rows(con, "verify.verdicts", new_imports)
-        candidates = contacts.select(verification_key(pl.col("email")).alias("e"))["e"]
-        candidates = candidates.filter(~candidates.is_in(prechecks["email"].implode()))
         todo = still_to_verify(
             candidates, storage.read_table(con, "verify.verdicts"), now, verifier.ttl_days
         )
