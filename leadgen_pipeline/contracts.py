@@ -104,7 +104,14 @@ class Suppressions(pa.DataFrameModel):
     """`compliance.suppressions`: keys never to contact; erasures only as hashes."""
 
     kind: str = pa.Field(
-        isin=["opt_out", "hard_bounce", "erasure", "do_not_contact", "icp_disqualifier"]
+        isin=[
+            "opt_out",
+            "hard_bounce",
+            "erasure",
+            "do_not_contact",
+            "icp_disqualifier",
+            "undeliverable",
+        ]
     )
     key_type: str = pa.Field(isin=["email_key", "linkedin_slug", "domain"])
     key_value: str = pa.Field(str_length={"min_value": 1})

@@ -185,3 +185,36 @@ def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
         message = str(failure.event_specific_data.error)
         assert "verification stopped" in message and KEY not in message
         assert len(ledger(tmp_path)) == server.total_paid >= 5
+
+
+def test_invalid_and_do_not_mail_verdicts_join_the_suppression_list(
+    tmp_path: Path, inbox: Path
+) -> None:
+    contacts_inbox(inbox, 30)
+    defs = bound_defs(tmp_path, inbox)
+    assert run_all(defs).success
+    with FakeNeverBounce(api_key=KEY) as server:
+        assert run_verification(tmp_path, inbox, server.base_url, KEY).success
+    store = str(tmp_path / "leadgen.duckdb")
+    with duckdb.connect(store, read_only=True) as con:
+        undeliverable = {
+            email
+            for (email,) in con.sql(
+                "select email from verify.email_checks where status in ('invalid', 'do_not_mail')"
+            ).fetchall()
+        }
+    assert undeliverable, "the fake answers some of these addresses with invalid"
+    assert run_all(defs).success  # the next build
+    with duckdb.connect(store, read_only=True) as con:
+        suppressed = {
+            email.lower()
+            for (email,) in con.sql(
+                "select email from core.contacts where list_contains(suppression_kinds, "
+                "'undeliverable')"
+            ).fetchall()
+        }
+        sendable = {
+            e for (e,) in con.sql("select verified_email from verify.sendable_contacts").fetchall()
+        }
+    assert suppressed == undeliverable
+    assert not sendable & undeliverable

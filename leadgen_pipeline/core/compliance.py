@@ -19,10 +19,12 @@ from leadgen_pipeline.core.csv_reader import ROW_NUMBER, open_export, read_csv_c
 from leadgen_pipeline.core.icp import IcpSegment
 from leadgen_pipeline.core.ingest import file_pulled_at
 from leadgen_pipeline.core.normalize import email_match_key, linkedin_slug, registrable_domain
+from leadgen_pipeline.core.storage import table_exists
 from leadgen_pipeline.core.vendors import header_key
 
 SUPPRESSION_SCHEMA: dict[str, pl.DataType] = {
-    "kind": pl.String(),  # opt_out | hard_bounce | erasure | do_not_contact | icp_disqualifier
+    # opt_out | hard_bounce | erasure | do_not_contact | icp_disqualifier | undeliverable
+    "kind": pl.String(),
     "key_type": pl.String(),  # email_key | linkedin_slug | domain
     "key_value": pl.String(),  # the normalised key, or its SHA-256 when `hashed`
     "hashed": pl.Boolean(),
@@ -194,7 +196,36 @@ def build_suppressions(
         for domain in s.disqualifiers.domains
     ]
     frames.append(pl.DataFrame(disqualifiers, schema=SUPPRESSION_SCHEMA))
+    frames.append(undeliverable_addresses(con))
     return pl.concat(frames).unique(maintain_order=True), pl.concat(rejects), pl.concat(requests)
+
+
+UNDELIVERABLE = ("invalid", "do_not_mail")
+
+
+def undeliverable_addresses(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Addresses the last verification found invalid or dangerous (spam trap, abuse,
+    do-not-mail): they join the suppression list, so no later source brings them back."""
+    if not table_exists(con, "verify.email_checks"):
+        return pl.DataFrame(schema=SUPPRESSION_SCHEMA)
+    checks = con.sql(
+        "select email, status, provider, checked_at from verify.email_checks "
+        "where status in (select unnest($s::varchar[]))",
+        params={"s": list(UNDELIVERABLE)},
+    ).pl()
+    return checks.select(
+        pl.lit("undeliverable").alias("kind"),
+        pl.lit("email_key").alias("key_type"),
+        email_match_key(pl.col("email")).alias("key_value"),
+        pl.lit(False).alias("hashed"),
+        pl.col("checked_at")
+        .cast(pl.Datetime("us", "UTC"))
+        .dt.convert_time_zone("UTC")
+        .alias("recorded_at"),
+        pl.format("{} by {}", "status", "provider").alias("reason"),
+        pl.lit("verify.email_checks").alias("source_file"),
+        pl.lit(None, dtype=pl.Int64).alias("source_row"),
+    ).drop_nulls("key_value")
 
 
 def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.DataFrame:

@@ -24,7 +24,8 @@ SUPPRESSIONS = dg.AssetKey(["compliance", "suppressions"])
         "SHA-256 hashes of the normalised email and LinkedIn slug) and do-not-contact "
         "domains from the inbox's `suppression/` files, plus every ICP's disqualifier "
         "domains. Unreadable rows go to `compliance.suppression_rejects` with the reason. "
-        "New erasure requests are carried out here, across every table and snapshot."
+        "New erasure requests are carried out here, across every table and snapshot. "
+        "Addresses the last verification found invalid or do-not-mail are added too."
     ),
 )
 def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
