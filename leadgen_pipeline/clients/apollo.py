@@ -20,12 +20,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from leadgen_pipeline.clients.http import (
+    PooledClient,
     ProviderError,
     RetryPolicy,
     scrub_text,
@@ -92,7 +92,7 @@ def _header_int(headers: httpx.Headers, name: str) -> int | None:
         return None
 
 
-class ApolloClient:
+class ApolloClient(PooledClient):
     """A synchronous Apollo API client; use it as a context manager so connections close.
 
     Every call goes through the shared `RetryPolicy` (transport errors, timeouts, 429 and 5xx
@@ -137,24 +137,6 @@ class ApolloClient:
         self.last_search_total: int | None = None
         # endpoint path -> window name -> what Apollo last reported
         self.rate_windows: dict[str, dict[str, RateWindow]] = {}
-
-    def __enter__(self) -> ApolloClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"ApolloClient(base_url={str(self._http.base_url)!r})"
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
 
     # --- rate limits -------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -247,3 +249,27 @@ def _install_url_scrubbing() -> None:
 
 
 _install_url_scrubbing()
+
+
+class PooledClient:
+    """A client holding one httpx connection pool (`self._http`): closes it on exit."""
+
+    _http: httpx.Client
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self._http.base_url)!r})"
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()

@@ -72,12 +72,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Any, Final, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import httpx
 
 from leadgen_pipeline.clients.http import (
+    PooledClient,
     ProviderError,
     ResponseInspector,
     RetryPolicy,
@@ -195,7 +195,7 @@ class _TimeoutAwareClient(httpx.Client):
         return bool(getattr(self._local, "timed_out", False))
 
 
-class HttpVerifier:
+class HttpVerifier(PooledClient):
     """Shared plumbing of the provider clients: one GET, the one retry policy, key scrubbing.
 
     Subclasses set `name`, `path`, `default_base_url`, `default_rate_per_second` and
@@ -251,24 +251,6 @@ class HttpVerifier:
             transport=transport,
             headers={"accept": "application/json"},
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={str(self._http.base_url)!r})"
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
 
     # --- subclass hooks ----------------------------------------------------------------
 
