@@ -26,6 +26,7 @@ from leadgen_pipeline.clients.verifiers import VERDICT_STATUSES, Verdict
 from leadgen_pipeline.core.csv_reader import open_export, read_csv_cells
 from leadgen_pipeline.core.ingest import file_pulled_at
 from leadgen_pipeline.core.normalize import is_role_address, normalize_email
+from leadgen_pipeline.core.storage import registered, transaction
 from leadgen_pipeline.core.vendors import header_key
 
 DEFAULT_TTL_DAYS = 30
@@ -195,6 +196,29 @@ def verdict_rows(verdicts: list[Verdict]) -> pl.DataFrame:
         ],
         schema=VERDICT_SCHEMA,
     )  # fmt: skip
+
+
+def ensure_verify_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """`verify.verdicts` (every answer) and `verify.ledger` (every paid call), if missing."""
+    with (
+        registered(con, pl.DataFrame(schema=VERDICT_SCHEMA)) as verdicts,
+        registered(con, pl.DataFrame(schema=LEDGER_SCHEMA)) as ledger,
+    ):
+        con.execute("create schema if not exists verify")
+        con.execute(f"create table if not exists verify.verdicts as select * from {verdicts}")
+        con.execute(f"create table if not exists verify.ledger as select * from {ledger}")
+
+
+def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, *, run_id: str) -> None:
+    """Store one answer, and its ledger row if it was paid for, in one transaction: called
+    for each verdict before the next call starts, so a killed run loses no paid answer."""
+    with transaction(con), registered(con, verdict_rows([verdict])) as frame:
+        con.execute(f"insert into verify.verdicts by name select * from {frame}")
+        if verdict.paid:
+            con.execute(
+                "insert into verify.ledger values (?, ?, ?, ?, ?)",
+                [verdict.provider, verdict.email, verdict.cost, verdict.checked_at, run_id],
+            )
 
 
 def email_checks(

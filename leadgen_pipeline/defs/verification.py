@@ -2,23 +2,22 @@
 
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 import dagster as dg
 import polars as pl
 
 from leadgen_pipeline.clients.http import ProviderError
-from leadgen_pipeline.clients.verifiers import Verdict
 from leadgen_pipeline.clients.verify_batch import verify_many
 from leadgen_pipeline.contracts import EmailChecks, SendableContacts, VerifyLedger
 from leadgen_pipeline.core import storage
 from leadgen_pipeline.core.verification import (
-    LEDGER_SCHEMA,
-    VERDICT_SCHEMA,
     email_checks,
+    ensure_verify_tables,
     precheck,
     read_verification_exports,
+    record_verdict,
     still_to_verify,
-    verdict_rows,
     verification_key,
 )
 from leadgen_pipeline.defs.compliance import SUPPRESSIONS
@@ -31,32 +30,6 @@ EMAIL_CHECKS = dg.AssetKey(["verify", "email_checks"])
 LEDGER = dg.AssetKey(["verify", "ledger"])
 SENDABLE = dg.AssetKey(["verify", "sendable_contacts"])
 SENDABLE_STATUSES = {"valid": "main", "catch_all": "capped"}
-
-
-def _ensure_tables(con) -> None:
-    with (
-        storage.registered(con, pl.DataFrame(schema=VERDICT_SCHEMA)) as verdicts,
-        storage.registered(con, pl.DataFrame(schema=LEDGER_SCHEMA)) as ledger,
-    ):
-        con.execute("create schema if not exists verify")
-        con.execute(f"create table if not exists verify.verdicts as select * from {verdicts}")
-        con.execute(f"create table if not exists verify.ledger as select * from {ledger}")
-
-
-def _record_paid(con, run_id: str):
-    """A callback that stores each answer, and its ledger row if paid, in one transaction."""
-
-    def record(verdict: Verdict) -> None:
-        rows = verdict_rows([verdict])
-        with storage.transaction(con), storage.registered(con, rows) as frame:
-            con.execute(f"insert into verify.verdicts by name select * from {frame}")
-            if verdict.paid:
-                con.execute(
-                    "insert into verify.ledger values (?, ?, ?, ?, ?)",
-                    [verdict.provider, verdict.email, verdict.cost, verdict.checked_at, run_id],
-                )
-
-    return record
 
 
 @dg.multi_asset(
@@ -96,7 +69,7 @@ def verify_emails(
     now = datetime.now(tz=UTC)
     run_id = context.run.run_id or uuid.uuid4().hex
     with duckdb.get_connection() as con:
-        _ensure_tables(con)
+        ensure_verify_tables(con)
         contacts = storage.read_table(con, "core.contacts").filter(~pl.col("suppressed"))
         suppressed_emails = con.sql(
             "select key_value from compliance.suppressions "
@@ -124,7 +97,7 @@ def verify_emails(
                         todo,
                         max_concurrency=verifier.max_concurrency,
                         rate_per_second=verifier.rate_per_second,
-                        on_verdict=_record_paid(con.cursor(), run_id),
+                        on_verdict=partial(record_verdict, con.cursor(), run_id=run_id),
                     )
                 except ProviderError as error:
                     raise dg.Failure(
