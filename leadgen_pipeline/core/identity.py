@@ -229,7 +229,6 @@ LINK_COLUMNS = (
     "linkedin_member_key",
     "vendor_key",
     "company_domain_key",
-    "phone_e164",
 )
 
 

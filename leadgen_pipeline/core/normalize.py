@@ -895,6 +895,12 @@ def last_name_key_value(value: str | None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # All keys at once
 
+
+def _phone_key(phone: pl.Expr, country: pl.Expr, wanted: bool) -> pl.Expr:
+    # phonenumbers costs ~30 us a number: linking, which never matches on phones, skips it
+    return phone_e164(phone, country) if wanted else pl.lit(None, dtype=pl.String)
+
+
 MATCH_KEY_COLUMNS: dict[str, pl.DataType] = {
     "email_norm": pl.String(),
     "email_key": pl.String(),
@@ -909,7 +915,7 @@ MATCH_KEY_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
-def match_keys(records: pl.DataFrame) -> pl.DataFrame:
+def match_keys(records: pl.DataFrame, *, phones: bool = True) -> pl.DataFrame:
     """Canonical records with every match key added (the `MATCH_KEY_COLUMNS`), rows unchanged.
 
     - `email_norm`: the send address (`normalize_email`); `email_key`: its match key;
@@ -938,7 +944,7 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         company_name_key(pl.col("company_name")).alias("company_name_key"),
         first_name_key(pl.col("first_name")).alias("first_name_key"),
         last_name_key(pl.col("last_name")).alias("last_name_key"),
-        phone_e164(pl.col("phone_direct"), country_col).alias("phone_e164"),
+        _phone_key(pl.col("phone_direct"), country_col, phones).alias("phone_e164"),
     )
     # Fallbacks, each read only where the keys before it came out null.
     missing_domain = pl.col("company_domain_key").is_null()
@@ -951,8 +957,10 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         ).alias("company_domain_key"),
         pl.coalesce(
             "phone_e164",
-            phone_e164(
-                pl.when(pl.col("phone_e164").is_null()).then(pl.col("phone_mobile")), country_col
+            _phone_key(
+                pl.when(pl.col("phone_e164").is_null()).then(pl.col("phone_mobile")),
+                country_col,
+                phones,
             ),
         ).alias("phone_e164"),
     )
@@ -965,8 +973,10 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         ).alias("company_domain_key"),
         pl.coalesce(
             "phone_e164",
-            phone_e164(
-                pl.when(pl.col("phone_e164").is_null()).then(pl.col("phone_company")), country_col
+            _phone_key(
+                pl.when(pl.col("phone_e164").is_null()).then(pl.col("phone_company")),
+                country_col,
+                phones,
             ),
         ).alias("phone_e164"),
     )

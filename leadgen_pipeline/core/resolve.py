@@ -71,9 +71,11 @@ def connected_components(nodes: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
     """
     labels = pl.DataFrame({"node": nodes, "label": nodes})
     both_ways = pl.concat(
-        [edges.select(pl.col("a").alias("node"), pl.col("b").alias("other")),
-         edges.select(pl.col("b").alias("node"), pl.col("a").alias("other"))]
-    ).unique()  # fmt: skip
+        [
+            edges.select(pl.col("a").alias("node"), pl.col("b").alias("other")),
+            edges.select(pl.col("b").alias("node"), pl.col("a").alias("other")),
+        ]
+    ).unique()
     while True:
         proposed = (
             both_ways.join(labels.rename({"node": "other", "label": "other_label"}), on="other")
@@ -124,12 +126,16 @@ def _exact_components(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
 def _identity_sets(keyed: pl.DataFrame) -> pl.DataFrame:
     """Per exact cluster: its LinkedIn identities and addresses, to refuse conflicting merges."""
     return keyed.group_by("exact_cluster").agg(
-        pl.col("source_file").unique().alias("files"),
-        pl.col("linkedin_slug").drop_nulls().unique().alias("slugs"),
-        pl.col("linkedin_member_key").drop_nulls().unique().alias("members"),
-        pl.col("email_key").filter(~pl.col("email_is_role").fill_null(False)).drop_nulls()
-        .unique().alias("emails"),
-    )  # fmt: skip
+        pl.col("source_file").unique().sort().alias("files"),
+        pl.col("linkedin_slug").drop_nulls().unique().sort().alias("slugs"),
+        pl.col("linkedin_member_key").drop_nulls().unique().sort().alias("members"),
+        pl.col("email_key")
+        .filter(~pl.col("email_is_role").fill_null(False))
+        .drop_nulls()
+        .unique()
+        .sort()
+        .alias("emails"),
+    )
 
 
 def _candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
@@ -151,10 +157,17 @@ def _candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
                 .filter(pl.col("exact_cluster") < pl.col("exact_cluster_r"))
                 .with_columns(pl.col(block).alias(f"{block}_r"))  # a join key is kept once
             )
-            pairs.append(joined.select(
-                "exact_cluster", "exact_cluster_r", "first_name_key", "first_name_key_r",
-                "last_name_key", "last_name_key_r", "company",
-            ))  # fmt: skip
+            pairs.append(
+                joined.select(
+                    "exact_cluster",
+                    "exact_cluster_r",
+                    "first_name_key",
+                    "first_name_key_r",
+                    "last_name_key",
+                    "last_name_key_r",
+                    "company",
+                )
+            )
     names = ["first_name_key", "first_name_key_r", "last_name_key", "last_name_key_r"]
     return pl.concat(pairs).unique(["exact_cluster", "exact_cluster_r", *names])
 
@@ -213,7 +226,21 @@ def _fuzzy_edges(keyed: pl.DataFrame) -> pl.DataFrame:
         ~emails_differ | (pl.col("email_sim") >= EMAIL_LOCAL_SIMILARITY)
     )
     return (
-        pairs.sort(pl.col("first_sim") + pl.col("last_sim"), descending=True)
+        # strongest first; ties broken by cluster ids so every run unions in the same order
+        pairs.with_columns((pl.col("first_sim") + pl.col("last_sim")).alias("score"))
+        .sort(
+            [
+                "score",
+                "exact_cluster",
+                "exact_cluster_r",
+                "first_name_key",
+                "last_name_key",
+                "first_name_key_r",
+                "last_name_key_r",
+                "company",
+            ],
+            descending=[True, False, False, False, False, False, False, False],
+        )
         .select(
             pl.col("exact_cluster").alias("a"),
             pl.col("exact_cluster_r").alias("b"),
@@ -285,7 +312,7 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     shares with another record, else `fuzzy_name_at_domain`, else `singleton`.
     """
     keyed = (
-        match_keys(records)
+        match_keys(records, phones=False)
         .with_row_index(RECORD)
         .with_columns(pl.col(RECORD).cast(pl.Int64), _vendor_key())
     )
@@ -293,9 +320,11 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     keyed = keyed.join(exact, on=RECORD, how="left")
     clusters, fuzzy = _merge_without_conflict(_identity_sets(keyed), _fuzzy_edges(keyed))
     fuzzy_evidence = pl.concat(
-        [fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
-         fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence")]
-    ).unique("exact_cluster", keep="first")  # fmt: skip
+        [
+            fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
+            fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence"),
+        ]
+    ).unique("exact_cluster", keep="first", maintain_order=True)
     linked = (
         keyed.join(clusters, on="exact_cluster", how="left")
         .join(fuzzy_evidence, on="exact_cluster", how="left")

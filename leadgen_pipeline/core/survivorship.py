@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from leadgen_pipeline.core.normalize import linkedin_canonical_url
+from leadgen_pipeline.core.normalize import linkedin_canonical_url, phone_e164
 
 # contact column -> the linked-record column it survives from
 PERSON_FIELDS: dict[str, str] = {
@@ -23,7 +23,7 @@ PERSON_FIELDS: dict[str, str] = {
     "full_name": "full_name",
     "linkedin_url": "linkedin_slug",
     "linkedin_member_id": "linkedin_member_key",
-    "phone": "phone_e164",
+    "phone": "_phone_raw",  # normalised to E.164 once per person, after survival
     "country": "country",
     "city": "city",
 }
@@ -55,6 +55,7 @@ def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
         .replace_strict(dict(trust_rank), default=LOWEST_TRUST, return_dtype=pl.Int64)
         .alias("_trust"),
         _provenance().alias("_from"),
+        pl.coalesce("phone_direct", "phone_mobile", "phone_company").alias("_phone_raw"),
         # an address is sendable identity only when it is not a shared inbox
         pl.when(~pl.col("email_is_role").fill_null(False))
         .then(pl.col("email_norm"))
@@ -103,6 +104,7 @@ def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
     lineage_fields = [*PERSON_FIELDS, "email"]
     people = people.with_columns(
         linkedin_canonical_url(pl.col("linkedin_url")).alias("linkedin_url"),
+        phone_e164(pl.col("phone"), pl.col("country")).alias("phone"),
         pl.struct(
             *[pl.col(f"{f}__from").alias(f) for f in lineage_fields],
             *[pl.col("employment__from").alias(f) for f in EMPLOYMENT_FIELDS],
