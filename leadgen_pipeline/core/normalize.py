@@ -634,6 +634,17 @@ def company_name_key(expr: pl.Expr) -> pl.Expr:
     collapsed, a leading "the" dropped. Vectorised: one regex over the whole column, not a
     cleanco call per distinct name (which dominated entity resolution at a million rows).
     """
+    return expr.map_batches(_company_name_keys, return_dtype=pl.String)
+
+
+def _company_name_keys(names: pl.Series) -> pl.Series:
+    """`company_name_key` of a column, computed once per distinct name."""
+    distinct = names.drop_nulls().unique()
+    keys = pl.DataFrame({"name": distinct}).select(_company_name_key_expr(pl.col("name")))
+    return names.replace_strict(distinct, keys.to_series(), default=None, return_dtype=pl.String)
+
+
+def _company_name_key_expr(expr: pl.Expr) -> pl.Expr:
     text = (
         values.blank_to_null(expr)
         .str.to_lowercase()
