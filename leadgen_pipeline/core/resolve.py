@@ -189,7 +189,7 @@ def _disjoint(left: str, right: str) -> pl.Expr:
     )
 
 
-def _fuzzy_edges(keyed: pl.DataFrame) -> pl.DataFrame:
+def _fuzzy_edges(keyed: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
     """Cluster pairs the fuzzy pass links, with the evidence."""
     pairs = _candidate_pairs(keyed)
     if pairs.is_empty():
@@ -205,7 +205,6 @@ def _fuzzy_edges(keyed: pl.DataFrame) -> pl.DataFrame:
         (same_first & (pl.col("last_sim") >= NAME_SIMILARITY))
         | (same_last & (pl.col("first_sim") >= NAME_SIMILARITY))
     )
-    identities = _identity_sets(keyed)
     pairs = pairs.join(identities, on="exact_cluster").join(
         identities, left_on="exact_cluster_r", right_on="exact_cluster", suffix="_r"
     )
@@ -268,9 +267,13 @@ def _merge_without_conflict(
     union-find over them is cheap.
     """
     parent: dict[int, int] = {}
+    # only clusters a fuzzy edge touches can change; the rest keep their own id
+    touched = pl.concat([edges["a"], edges["b"]]).unique()
     members: dict[int, tuple[set, set, set]] = {
         row[0]: (set(row[1]), set(row[2]), set(row[3]))
-        for row in identities.select("exact_cluster", "files", "slugs", "members").iter_rows()
+        for row in identities.filter(pl.col("exact_cluster").is_in(touched.implode()))
+        .select("exact_cluster", "files", "slugs", "members")
+        .iter_rows()
     }
 
     def root(node: int) -> int:
@@ -294,9 +297,11 @@ def _merge_without_conflict(
         accepted_a.append(a)
         accepted_b.append(b)
         evidence.append(why)
-    roots = [root(node) for node in identities["exact_cluster"].to_list()]
+    moved = {node: root(node) for node in members if root(node) != node}
     clusters = identities.select("exact_cluster").with_columns(
-        pl.Series("cluster", roots, dtype=pl.Int64)
+        pl.col("exact_cluster")
+        .replace_strict(moved, default=pl.col("exact_cluster"), return_dtype=pl.Int64)
+        .alias("cluster")
     )
     accepted = pl.DataFrame(
         {"a": accepted_a, "b": accepted_b, "evidence": evidence},
@@ -318,7 +323,8 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     )
     exact = _exact_components(keyed, _key_edges(keyed))
     keyed = keyed.join(exact, on=RECORD, how="left")
-    clusters, fuzzy = _merge_without_conflict(_identity_sets(keyed), _fuzzy_edges(keyed))
+    identities = _identity_sets(keyed)
+    clusters, fuzzy = _merge_without_conflict(identities, _fuzzy_edges(keyed, identities))
     fuzzy_evidence = pl.concat(
         [
             fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
