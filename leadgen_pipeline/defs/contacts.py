@@ -66,7 +66,6 @@ def _linked_records(con) -> pl.DataFrame:
         "linkedin_slug",
         "linkedin_member_key",
         "company_domain_key",
-        "phone_e164",
     )
     return raw.join(links, on=["snapshot_id", "source_file", "source_row"])
 
