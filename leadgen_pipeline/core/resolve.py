@@ -267,7 +267,17 @@ def _merge_without_conflict(
     union-find over them is cheap.
     """
     parent: dict[int, int] = {}
-    # only clusters a fuzzy edge touches can change; the rest keep their own id
+    # a component of exactly two clusters was already checked as a pair: accept it as is;
+    # only larger components need the careful, one-union-at-a-time walk below
+    touched = pl.concat([edges["a"], edges["b"]]).unique()
+    components = connected_components(touched, edges.select("a", "b"))
+    sizes = components.group_by("label").agg(pl.len().alias("size"))
+    pairs_only = components.join(sizes, on="label").filter(pl.col("size") == 2)
+    paired = edges.join(pairs_only.select(pl.col("node").alias("a")), on="a", how="semi")
+    paired = paired.unique(["a", "b"], keep="first", maintain_order=True)
+    for a, b in paired.select("a", "b").iter_rows():
+        parent[max(a, b)] = min(a, b)
+    edges = edges.join(paired.select("a"), on="a", how="anti")
     touched = pl.concat([edges["a"], edges["b"]]).unique()
     members: dict[int, tuple[set, set, set]] = {
         row[0]: (set(row[1]), set(row[2]), set(row[3]))
@@ -282,7 +292,11 @@ def _merge_without_conflict(
             node = parent[node]
         return node
 
-    accepted_a, accepted_b, evidence = [], [], []
+    accepted_a, accepted_b, evidence = (
+        paired["a"].to_list(),
+        paired["b"].to_list(),
+        paired["evidence"].to_list(),
+    )
     for a, b, why in edges.iter_rows():
         ra, rb = root(a), root(b)
         if ra == rb:
@@ -297,7 +311,7 @@ def _merge_without_conflict(
         accepted_a.append(a)
         accepted_b.append(b)
         evidence.append(why)
-    moved = {node: root(node) for node in members if root(node) != node}
+    moved = {node: root(node) for node in parent}
     clusters = identities.select("exact_cluster").with_columns(
         pl.col("exact_cluster")
         .replace_strict(moved, default=pl.col("exact_cluster"), return_dtype=pl.Int64)
