@@ -218,3 +218,19 @@ def test_invalid_and_do_not_mail_verdicts_join_the_suppression_list(
         }
     assert suppressed == undeliverable
     assert not sendable & undeliverable
+
+
+def test_an_unknown_answer_is_asked_again_after_a_day_not_after_the_ttl() -> None:
+    known = pl.DataFrame(
+        {
+            "email": ["greylisted@x.io", "fresh-unknown@x.io", "valid@x.io"],
+            "status": ["unknown", "unknown", "valid"],
+            "checked_at": [
+                datetime(2026, 11, 23, tzinfo=UTC),
+                datetime(2026, 11, 24, 12, tzinfo=UTC),
+                datetime(2026, 11, 23, tzinfo=UTC),
+            ],
+        }
+    )
+    todo = still_to_verify(known["email"], known, NOW, 30)
+    assert todo == ["greylisted@x.io"]

@@ -486,6 +486,37 @@ def test_verify_many_never_exceeds_the_rate_and_uses_most_of_it() -> None:
     assert sustained >= 0.9 * rate
 
 
+def test_every_http_attempt_retries_included_takes_a_slot_of_the_rate() -> None:
+    rate = 20
+    attempts: list[float] = []
+    lock = threading.Lock()
+
+    class RetryingVerifier:
+        """Two HTTP attempts per address (a failure, then its retry), each through the pacer."""
+
+        name = "retrying"
+        cost_per_check = 0.0
+        pacer = None
+
+        def set_pacer(self, pacer) -> None:
+            self.pacer = pacer
+
+        def verify(self, email: str) -> Verdict:
+            for _ in range(2):
+                self.pacer()
+                with lock:
+                    attempts.append(time.monotonic())
+            return Verdict(email, "valid", "valid", self.name, datetime.now(UTC), False, 0.0)
+
+    verifier = RetryingVerifier()
+    verdicts = verify_many(
+        verifier, [at(f"p{i}") for i in range(20)], max_concurrency=8, rate_per_second=rate
+    )
+    assert len(verdicts) == 20 and len(attempts) == 40
+    assert max_per_window(sorted(attempts), 1.0) <= rate
+    assert verifier.pacer is None  # unhooked when the batch ends
+
+
 def test_each_verdict_is_handed_over_once_before_its_worker_moves_on() -> None:
     concurrency = 4
     emails = [at(f"person{i}") for i in range(30)]

@@ -180,8 +180,12 @@ class _TimeoutAwareClient(httpx.Client):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._local = threading.local()
+        # called before every attempt, retries included, so a rate limit covers them all
+        self.pacer: Callable[[], None] | None = None
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        if self.pacer is not None:
+            self.pacer()
         self._local.timed_out = False
         try:
             return super().send(request, **kwargs)
@@ -251,6 +255,11 @@ class HttpVerifier(PooledClient):
             transport=transport,
             headers={"accept": "application/json"},
         )
+
+    def set_pacer(self, pacer: Callable[[], None] | None) -> None:
+        """Have `pacer` run before every HTTP attempt, retries included (`verify_many`'s
+        rate limiter), or stop pacing with None."""
+        self._http.pacer = pacer
 
     # --- subclass hooks ----------------------------------------------------------------
 

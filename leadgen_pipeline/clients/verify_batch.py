@@ -96,6 +96,10 @@ def _unique(emails: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(normalise_email(e) for e in emails))
 
 
+class _Stopped(Exception):
+    """The batch stopped while a worker waited for its rate-limit slot."""
+
+
 def verify_many(
     verifier: EmailVerifier,
     emails: Sequence[str],
@@ -140,19 +144,31 @@ def verify_many(
             errors.append(error)
         stop.set()
 
+    def pace() -> None:
+        """Wait for the limiter's next slot; raise `_Stopped` if the batch stops meanwhile."""
+        if limiter is None:
+            return
+        start_at = limiter.reserve()
+        # Waiting on the event, not sleeping, so a stop is seen at once; in a loop, because
+        # a timed wait may return a little early.
+        while (delay := start_at - time.monotonic()) > 0:
+            if stop.wait(delay):
+                raise _Stopped
+        if stop.is_set():
+            raise _Stopped
+
+    # a verifier that takes a pacer has every HTTP attempt paced, retries included; any
+    # other is paced once per address
+    per_attempt = limiter is not None and hasattr(verifier, "set_pacer")
+
     def worker() -> None:
         while (address := next_address()) is not None:
-            if limiter is not None:
-                start_at = limiter.reserve()
-                # Waiting on the event, not sleeping, so a stop is seen at once; in a loop,
-                # because a timed wait may return a little early.
-                while (delay := start_at - time.monotonic()) > 0:
-                    if stop.wait(delay):
-                        return
-                if stop.is_set():
-                    return
             try:
+                if not per_attempt:
+                    pace()
                 verdict = verifier.verify(address)
+            except _Stopped:
+                return
             except Exception as error:  # every failure stops the batch
                 fail(error)
                 return
@@ -165,14 +181,20 @@ def verify_many(
                 fail(error)
                 return
 
+    if per_attempt:
+        verifier.set_pacer(pace)  # type: ignore[attr-defined]
     threads = [
         threading.Thread(target=worker, name=f"verify-{i}", daemon=True)
         for i in range(min(max_concurrency, len(addresses)))
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        if per_attempt:
+            verifier.set_pacer(None)  # type: ignore[attr-defined]
     if errors:
         first = errors[0]
         logger.warning(

@@ -30,6 +30,7 @@ from leadgen_pipeline.core.storage import registered, transaction
 from leadgen_pipeline.core.vendors import header_key
 
 DEFAULT_TTL_DAYS = 30
+UNKNOWN_RETRY_DAYS = 1
 PRECHECK = "precheck"
 
 VERDICT_SCHEMA: dict[str, pl.DataType] = {
@@ -180,8 +181,18 @@ def latest_verdicts(verdicts: pl.DataFrame) -> pl.DataFrame:
 def still_to_verify(
     candidates: pl.Series, known: pl.DataFrame, as_of: datetime, ttl_days: int = DEFAULT_TTL_DAYS
 ) -> list[str]:
-    """Addresses with no verdict younger than the TTL: the only ones worth paying for."""
-    fresh = known.filter(pl.col("checked_at") >= as_of - timedelta(days=ttl_days))["email"]
+    """Addresses with no verdict younger than the TTL: the only ones worth paying for.
+
+    An `unknown` (greylisting, a timeout) is no answer: it is asked again after a day.
+    """
+    age = pl.col("checked_at")
+    fresh_if = (
+        pl.when(pl.col("status") == "unknown")
+        .then(age >= as_of - timedelta(days=UNKNOWN_RETRY_DAYS))
+        .otherwise(age >= as_of - timedelta(days=ttl_days))
+    )
+    statuses = known if "status" in known.columns else known.with_columns(status=pl.lit(None))
+    fresh = statuses.filter(fresh_if)["email"]
     wanted = candidates.drop_nulls().unique().sort()
     return wanted.filter(~wanted.is_in(fresh.implode())).to_list()
 
