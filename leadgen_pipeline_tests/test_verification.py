@@ -17,6 +17,7 @@ import polars as pl
 from leadgen_pipeline.core.verification import (
     precheck,
     read_verification_export,
+    sendable_now,
     still_to_verify,
 )
 from leadgen_pipeline_tests import vendor_headers as vh
@@ -234,3 +235,42 @@ def test_an_unknown_answer_is_asked_again_after_a_day_not_after_the_ttl() -> Non
     )
     todo = still_to_verify(known["email"], known, NOW, 30)
     assert todo == ["greylisted@x.io"]
+
+
+def test_only_fresh_valid_or_catch_all_verdicts_of_mailable_people_are_sendable() -> None:
+    people = ["ok", "catchall", "invalid", "old", "stale", "suppressed", "unverified"]
+    contacts = pl.DataFrame(
+        {
+            "person_id": people,
+            "email": [f"{p}@x.io" for p in people],
+            "suppressed": [p == "suppressed" for p in people],
+            "stale": [p == "stale" for p in people],
+        }
+    ).with_columns(
+        *[
+            pl.lit(None, dtype=pl.String).alias(c)
+            for c in (
+                "first_name",
+                "last_name",
+                "title",
+                "company_name",
+                "company_domain",
+                "country",
+                "linkedin_url",
+            )
+        ]
+    )
+    checks = pl.DataFrame(
+        {
+            "email": [f"{p}@x.io" for p in people[:-1]],
+            "status": ["valid", "catch_all", "invalid", "valid", "valid", "valid"],
+            "provider": ["neverbounce"] * 6,
+            "checked_at": [NOW] * 6,
+            "within_ttl": [True, True, True, False, True, True],
+        }
+    )
+    sendable = sendable_now(contacts, checks)
+    assert dict(zip(sendable["person_id"], sendable["send_track"], strict=True)) == {
+        "ok": "main",
+        "catchall": "capped",
+    }

@@ -245,3 +245,42 @@ def email_checks(
         )
         .sort("email")
     )
+
+
+# verdict -> send track: catch-all domains accept anything, so only capped sends go there
+SENDABLE_STATUSES = {"valid": "main", "catch_all": "capped"}
+
+
+def sendable_now(contacts: pl.DataFrame, checks: pl.DataFrame) -> pl.DataFrame:
+    """Contacts who may be emailed now: not suppressed, not stale, and with a verdict within
+    the TTL that is `valid` (main track) or `catch_all` (capped sends only)."""
+    verdicts = checks.select(
+        pl.col("email").alias("verified_email"),
+        pl.col("status").alias("email_status"),
+        "provider",
+        "checked_at",
+        "within_ttl",
+    )
+    return (
+        contacts.filter(~pl.col("suppressed") & ~pl.col("stale") & pl.col("email").is_not_null())
+        .with_columns(verification_key(pl.col("email")).alias("verified_email"))
+        .join(verdicts, on="verified_email")
+        .filter(pl.col("within_ttl") & pl.col("email_status").is_in(list(SENDABLE_STATUSES)))
+        .with_columns(pl.col("email_status").replace_strict(SENDABLE_STATUSES).alias("send_track"))
+        .select(
+            "person_id",
+            "email",
+            "verified_email",
+            "email_status",
+            "send_track",
+            "provider",
+            "checked_at",
+            "first_name",
+            "last_name",
+            "title",
+            "company_name",
+            "company_domain",
+            "country",
+            "linkedin_url",
+        )
+    )

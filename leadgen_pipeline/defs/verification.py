@@ -17,6 +17,7 @@ from leadgen_pipeline.core.verification import (
     precheck,
     read_verification_exports,
     record_verdict,
+    sendable_now,
     still_to_verify,
     verification_key,
 )
@@ -29,7 +30,6 @@ GROUP = "verification"
 EMAIL_CHECKS = dg.AssetKey(["verify", "email_checks"])
 LEDGER = dg.AssetKey(["verify", "ledger"])
 SENDABLE = dg.AssetKey(["verify", "sendable_contacts"])
-SENDABLE_STATUSES = {"valid": "main", "catch_all": "capped"}
 
 
 @dg.multi_asset(
@@ -175,42 +175,7 @@ def sendable_contacts(duckdb: DuckDBStore) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         contacts = storage.read_table(con, "core.contacts")
         checks = storage.read_table(con, "verify.email_checks")
-        sendable = (
-            contacts.filter(
-                ~pl.col("suppressed") & ~pl.col("stale") & pl.col("email").is_not_null()
-            )
-            .with_columns(verification_key(pl.col("email")).alias("verified_email"))
-            .join(
-                checks.select(
-                    pl.col("email").alias("verified_email"),
-                    pl.col("status").alias("email_status"),
-                    "provider",
-                    "checked_at",
-                    "within_ttl",
-                ),
-                on="verified_email",
-            )
-            .filter(pl.col("within_ttl") & pl.col("email_status").is_in(list(SENDABLE_STATUSES)))
-            .with_columns(
-                pl.col("email_status").replace_strict(SENDABLE_STATUSES).alias("send_track")
-            )
-            .select(
-                "person_id",
-                "email",
-                "verified_email",
-                "email_status",
-                "send_track",
-                "provider",
-                "checked_at",
-                "first_name",
-                "last_name",
-                "title",
-                "company_name",
-                "company_domain",
-                "country",
-                "linkedin_url",
-            )
-        )
+        sendable = sendable_now(contacts, checks)
         storage.write_table(con, "verify.sendable_contacts", sendable)
         tracks = dict(sendable.group_by("send_track").len().iter_rows())
         metadata = table_metadata(
