@@ -189,9 +189,8 @@ def _disjoint(left: str, right: str) -> pl.Expr:
     )
 
 
-def _fuzzy_edges(keyed: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
-    """Cluster pairs the fuzzy pass links, with the evidence."""
-    pairs = _candidate_pairs(keyed)
+def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The candidate cluster pairs the fuzzy pass links, with the evidence."""
     if pairs.is_empty():
         return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
     pairs = pairs.with_columns(
@@ -257,7 +256,7 @@ def _fuzzy_edges(keyed: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
 
 
 def _merge_without_conflict(
-    identities: pl.DataFrame, edges: pl.DataFrame
+    all_clusters: pl.Series, identities: pl.DataFrame, edges: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Union the fuzzy edges, strongest first, refusing any union that would leave one
     person with two public slugs, two member ids, or two records of the same file.
@@ -312,7 +311,7 @@ def _merge_without_conflict(
         accepted_b.append(b)
         evidence.append(why)
     moved = {node: root(node) for node in parent}
-    clusters = identities.select("exact_cluster").with_columns(
+    clusters = all_clusters.to_frame("exact_cluster").with_columns(
         pl.col("exact_cluster")
         .replace_strict(moved, default=pl.col("exact_cluster"), return_dtype=pl.Int64)
         .alias("cluster")
@@ -337,8 +336,13 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     )
     exact = _exact_components(keyed, _key_edges(keyed))
     keyed = keyed.join(exact, on=RECORD, how="left")
-    identities = _identity_sets(keyed)
-    clusters, fuzzy = _merge_without_conflict(identities, _fuzzy_edges(keyed, identities))
+    # identities matter only for clusters a candidate pair touches
+    candidates = _candidate_pairs(keyed)
+    involved = pl.concat([candidates["exact_cluster"], candidates["exact_cluster_r"]]).unique()
+    identities = _identity_sets(keyed.filter(pl.col("exact_cluster").is_in(involved.implode())))
+    clusters, fuzzy = _merge_without_conflict(
+        keyed["exact_cluster"].unique(), identities, _fuzzy_edges(candidates, identities)
+    )
     fuzzy_evidence = pl.concat(
         [
             fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
