@@ -53,7 +53,8 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _hash(expr: pl.Expr) -> pl.Expr:
+def sha256_column(expr: pl.Expr) -> pl.Expr:
+    """SHA-256 hex digest of each value (null stays null): how erased keys are kept."""
     return expr.map_batches(
         lambda s: s.map_elements(sha256_hex, return_dtype=pl.String, skip_nulls=True),
         return_dtype=pl.String,
@@ -148,7 +149,7 @@ def read_suppression_file(
     ).with_columns(pl.lit(source_file).alias("source_file"))
     if kind == "erasure":
         rows = rows.with_columns(
-            _hash(pl.col("key_value")).alias("key_value"), pl.lit(None).alias("reason")
+            sha256_column(pl.col("key_value")).alias("key_value"), pl.lit(None).alias("reason")
         )
     rows = rows.with_columns(pl.lit(kind == "erasure").alias("hashed")).select(
         [pl.col(c).cast(t) for c, t in SUPPRESSION_SCHEMA.items()]
@@ -253,7 +254,7 @@ def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.
     hits = [keys.join(plain, left_on=["key_type", "key"], right_on=["key_type", "key_value"])]
     if hashed.height:
         hashed_keys = keys.filter(pl.col("key_type") != "domain").with_columns(
-            _hash(pl.col("key")).alias("key")
+            sha256_column(pl.col("key")).alias("key")
         )
         hits.append(
             hashed_keys.join(
@@ -264,4 +265,15 @@ def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.
         pl.concat([h.select("person_id", "kind") for h in hits])
         .group_by("person_id")
         .agg(pl.col("kind").unique().sort().alias("suppression_kinds"))
+    )
+
+
+def mark_suppressed(
+    people: pl.DataFrame, linked: pl.DataFrame, suppressions: pl.DataFrame
+) -> pl.DataFrame:
+    """`people` with `suppressed` and `suppression_kinds`, from every record of each person."""
+    hits = person_suppressions(linked, suppressions)
+    return people.join(hits, on="person_id", how="left").with_columns(
+        pl.col("suppression_kinds").is_not_null().alias("suppressed"),
+        pl.col("suppression_kinds").fill_null([]),
     )

@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.core.canonical import SOURCES
-from leadgen_pipeline.core.compliance import sha256_hex
+from leadgen_pipeline.core.compliance import sha256_column, sha256_hex
 from leadgen_pipeline.core.storage import (
     HISTORY_SCHEMA,
     REJECTS_HISTORY,
@@ -106,8 +106,8 @@ def erase_linked(
         return pl.Series("person_id", [], dtype=pl.String), ErasureReport(0, 0, {})
     hashed = links.select(
         "person_id",
-        _sha256(pl.col("email_key")).alias("email_hash"),
-        _sha256(pl.col("linkedin_slug")).alias("slug_hash"),
+        sha256_column(pl.col("email_key")).alias("email_hash"),
+        sha256_column(pl.col("linkedin_slug")).alias("slug_hash"),
     )
     people = hashed.filter(
         pl.col("email_hash").is_in(email_hashes) | pl.col("slug_hash").is_in(slug_hashes)
@@ -117,13 +117,6 @@ def erase_linked(
     records, identifiers = _records_and_identifiers(links, people)
     report = erase(con, records, identifiers, email_hashes, slug_hashes)
     return people, ErasureReport(people.len(), report.raw_rows, report.swept_rows)
-
-
-def _sha256(expr: pl.Expr) -> pl.Expr:
-    return expr.map_batches(
-        lambda s: s.map_elements(sha256_hex, return_dtype=pl.String, skip_nulls=True),
-        return_dtype=pl.String,
-    )
 
 
 def erase(

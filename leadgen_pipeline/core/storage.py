@@ -63,7 +63,11 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
     """The whole table as a frame, its timestamps in UTC whatever the session time zone."""
-    frame = con.sql(f"select * from {quote_table(table)}").pl()
+    return in_utc(con.sql(f"select * from {quote_table(table)}").pl())
+
+
+def in_utc(frame: pl.DataFrame) -> pl.DataFrame:
+    """Zoned timestamps in UTC: DuckDB hands them back in the session's time zone."""
     zoned = [n for n, t in frame.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
     return frame.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else frame
 
@@ -218,9 +222,7 @@ def read_raw_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest pull of every source as one frame of canonical records."""
     ensure_raw_layer(con)
     union = " union all ".join(f"select * from raw.{source}" for source in SOURCES)
-    frame = con.sql(union).pl()
-    zoned = [n for n, t in frame.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
-    return frame.with_columns(pl.col(zoned).dt.convert_time_zone("UTC")) if zoned else frame
+    return in_utc(con.sql(union).pl())
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

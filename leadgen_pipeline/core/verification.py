@@ -284,3 +284,27 @@ def sendable_now(contacts: pl.DataFrame, checks: pl.DataFrame) -> pl.DataFrame:
             "linkedin_url",
         )
     )
+
+
+def plan_verification(
+    contacts: pl.DataFrame,
+    suppressed_emails: pl.Series,
+    exports: pl.DataFrame,
+    known: pl.DataFrame,
+    as_of: datetime,
+    ttl_days: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """(pre-check verdicts, bulk-export verdicts not yet stored, addresses to pay for).
+
+    Only mailable contacts count: suppressed people are dropped before anything is paid
+    for, and export verdicts are kept only for addresses held (no personal data beyond
+    need). Addresses the free checks settle are never paid for.
+    """
+    mailable = contacts.filter(~pl.col("suppressed"))
+    prechecks = precheck(mailable["email"], suppressed_emails, as_of)
+    candidates = mailable.select(verification_key(pl.col("email")).alias("e"))["e"]
+    candidates = candidates.filter(~candidates.is_in(prechecks["email"].implode()))
+    held = exports.filter(pl.col("email").is_in(candidates.implode()))
+    new_imports = held.join(known, on=["email", "provider", "checked_at"], how="anti")
+    todo = still_to_verify(candidates, pl.concat([known, new_imports]), as_of, ttl_days)
+    return prechecks, new_imports, todo

@@ -8,7 +8,7 @@ import polars as pl
 from leadgen_pipeline.contracts import Accounts, ContactLinks, Contacts
 from leadgen_pipeline.core import storage
 from leadgen_pipeline.core.canonical import SOURCES
-from leadgen_pipeline.core.compliance import person_suppressions
+from leadgen_pipeline.core.compliance import mark_suppressed, person_suppressions
 from leadgen_pipeline.core.erasure import erase_linked
 from leadgen_pipeline.core.identity import build_contact_links
 from leadgen_pipeline.core.survivorship import (
@@ -190,11 +190,7 @@ def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult
     with duckdb.get_connection() as con:
         linked = _linked_records(con)
         people = flag_stale(survive_contacts(linked, trust), datetime.now(tz=UTC))
-        hits = person_suppressions(linked, storage.read_table(con, "compliance.suppressions"))
-        people = people.join(hits, on="person_id", how="left").with_columns(
-            pl.col("suppression_kinds").is_not_null().alias("suppressed"),
-            pl.col("suppression_kinds").fill_null([]),
-        )
+        people = mark_suppressed(people, linked, storage.read_table(con, "compliance.suppressions"))
         storage.write_table(con, "core.contacts", people)
         metadata = table_metadata(
             con,

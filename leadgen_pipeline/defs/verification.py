@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from functools import partial
 
 import dagster as dg
-import polars as pl
 
 from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.clients.verify_batch import verify_many
@@ -14,12 +13,10 @@ from leadgen_pipeline.core import storage
 from leadgen_pipeline.core.verification import (
     email_checks,
     ensure_verify_tables,
-    precheck,
+    plan_verification,
     read_verification_exports,
     record_verdict,
     sendable_now,
-    still_to_verify,
-    verification_key,
 )
 from leadgen_pipeline.defs.compliance import SUPPRESSIONS
 from leadgen_pipeline.defs.contacts import CONTACTS
@@ -70,24 +67,19 @@ def verify_emails(
     run_id = context.run.run_id or uuid.uuid4().hex
     with duckdb.get_connection() as con:
         ensure_verify_tables(con)
-        contacts = storage.read_table(con, "core.contacts").filter(~pl.col("suppressed"))
         suppressed_emails = con.sql(
             "select key_value from compliance.suppressions "
             "where key_type = 'email_key' and not hashed"
         ).pl()["key_value"]
-        prechecks = precheck(contacts["email"], suppressed_emails, now)
-        candidates = contacts.select(verification_key(pl.col("email")).alias("e"))["e"]
-        candidates = candidates.filter(~candidates.is_in(prechecks["email"].implode()))
-        # keep verdicts only for people held and mailable: no personal data beyond need
-        exports = read_verification_exports(con, inputs.inbox_path).filter(
-            pl.col("email").is_in(candidates.implode())
+        prechecks, new_imports, todo = plan_verification(
+            storage.read_table(con, "core.contacts"),
+            suppressed_emails,
+            read_verification_exports(con, inputs.inbox_path),
+            storage.read_table(con, "verify.verdicts"),
+            now,
+            verifier.ttl_days,
         )
-        known = storage.read_table(con, "verify.verdicts")
-        new_imports = exports.join(known, on=["email", "provider", "checked_at"], how="anti")
         storage.append_rows(con, "verify.verdicts", new_imports)
-        todo = still_to_verify(
-            candidates, storage.read_table(con, "verify.verdicts"), now, verifier.ttl_days
-        )
         paid_before = con.execute("select count(*) from verify.ledger").fetchall()[0][0]
         if todo and verifier.enabled:
             with verifier.verifier() as client:
