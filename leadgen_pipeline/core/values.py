@@ -117,11 +117,6 @@ def host(expr: pl.Expr) -> pl.Expr:
     return pl.when(stripped.str.contains(r"^[a-z0-9.-]+\.[a-z0-9-]{2,}$")).then(stripped)
 
 
-def email_domain(expr: pl.Expr) -> pl.Expr:
-    """The host part of an email address cell, lower-cased."""
-    return blank_to_null(expr).str.to_lowercase().str.extract(r"@([a-z0-9.-]+\.[a-z0-9-]{2,})\s*$")
-
-
 # Names vendors and users write that pycountry does not know by that spelling.
 _COUNTRY_ALIASES = {
     "uk": "GB",
