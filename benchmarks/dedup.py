@@ -5,7 +5,7 @@ project's demo generator (people = records / 1.9), reads the four contact source
 pipeline's own raw layer (`pull_source_from_inbox`, vendors from `data/sources.yaml`) and joins
 the generator's ground truth on (source_file, source_row). Then, on the same records:
 
-- ours: `leadgen_pipeline.core.resolve.link_records`, end to end (it computes the match keys);
+- ours: `layers.core.resolve.link_records`, end to end (it computes the match keys);
 - Splink (`benchmarks/splink_baseline.py`): DuckDB backend, `dedupe_only`, on the pipeline's
   match keys, end to end (match keys, training, prediction, clustering).
 
@@ -226,10 +226,10 @@ def prepare_dataset(people: int, seed: int) -> Dataset:
     """
     import duckdb
 
-    from leadgen_pipeline.core.canonical import CANONICAL_COLUMNS
-    from leadgen_pipeline.core.ingest import pull_source_from_inbox
-    from leadgen_pipeline.core.provenance import load_source_manifest
     from leadgen_pipeline.demo.generator import GROUND_TRUTH, MANIFEST, generate_inbox
+    from leadgen_pipeline.layers.config.provenance import load_source_manifest
+    from leadgen_pipeline.layers.raw.canonical import CANONICAL_COLUMNS
+    from leadgen_pipeline.layers.raw.ingest import pull_source_from_inbox
 
     inbox = WORK / f"inbox-{people}-{seed}"
     if not (inbox / MANIFEST).exists():
@@ -281,13 +281,13 @@ def prepare_dataset(people: int, seed: int) -> Dataset:
 
 
 def _standin_link_records_exact_email(records: pl.DataFrame) -> pl.DataFrame:
-    """STAND-IN for `leadgen_pipeline.core.resolve.link_records`, used only while it is missing.
+    """STAND-IN for `layers.core.resolve.link_records`, used only while it is missing.
 
     Clusters on the exact `email_key` and nothing else: every record without a valid email is
     a singleton. It has the real function's contract (the same rows plus `cluster_id` and
     `match_rule`) so the harness runs end to end; its figures say nothing about the pipeline.
     """
-    from leadgen_pipeline.core.normalize import match_keys
+    from leadgen_pipeline.kernel.keys import match_keys
 
     keyed = match_keys(records)
     email = pl.col("email_key")
@@ -302,7 +302,7 @@ def _standin_link_records_exact_email(records: pl.DataFrame) -> pl.DataFrame:
 
 STANDIN_WARNING = """
 ################################################################################
-#  WARNING: leadgen_pipeline.core.resolve.link_records is not importable.      #
+#  WARNING: leadgen_pipeline.layers.core.resolve.link_records is not importable.      #
 #  "ours" is the benchmark's STAND-IN (exact email_key clusters only), NOT the #
 #  pipeline's entity resolution. Its figures only prove that the harness runs. #
 ################################################################################
@@ -312,9 +312,9 @@ STANDIN_WARNING = """
 def resolve_linker() -> tuple[Linker, bool]:
     """The pipeline's `link_records`, or the exact-email stand-in (and True) when it is missing."""
     try:
-        from leadgen_pipeline.core.resolve import link_records
+        from leadgen_pipeline.layers.core.resolve import link_records
     except ImportError as exc:
-        if exc.name != "leadgen_pipeline.core.resolve":
+        if exc.name != "leadgen_pipeline.layers.core.resolve":
             raise  # resolve exists but something it imports is missing: a real error
         print(STANDIN_WARNING, file=sys.stderr, flush=True)
         return _standin_link_records_exact_email, True

@@ -64,9 +64,9 @@ def measure_floor(inbox: Path) -> dict:
 def measure_raw_layer(inbox: Path) -> dict:
     import duckdb
 
-    from leadgen_pipeline.core import storage
-    from leadgen_pipeline.core.ingest import pull_source_from_inbox
-    from leadgen_pipeline.core.provenance import load_source_manifest
+    from leadgen_pipeline.layers.config.provenance import load_source_manifest
+    from leadgen_pipeline.layers.raw import history
+    from leadgen_pipeline.layers.raw.ingest import pull_source_from_inbox
 
     manifest = load_source_manifest(HERE.parent / "data/sources.yaml")
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +79,7 @@ def measure_raw_layer(inbox: Path) -> dict:
                 con, inbox, source, declared_vendors=provenance.vendors,
                 consent_basis=provenance.consent_basis,
             )  # fmt: skip
-            storage.record_pull(con, pull)
+            history.record_pull(con, pull)
             records += pull.records.height
             rejects += pull.rejects.height
         seconds = time.perf_counter() - started

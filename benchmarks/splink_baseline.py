@@ -2,7 +2,7 @@
 
 Splink (DuckDB backend, `dedupe_only`) deduplicates the same canonical raw records the
 pipeline's `link_records` gets. Its inputs are the pipeline's own match keys
-(`leadgen_pipeline.core.normalize.match_keys`, role addresses without an email key) plus the
+(`leadgen_pipeline.kernel.keys.match_keys`, role addresses without an email key) plus the
 vendor's record id, so both sides see identical normalisation and the comparison is between
 the linking methods alone.
 
@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from leadgen_pipeline.core.normalize import match_keys
+from leadgen_pipeline.kernel.keys import match_keys
 
 # The columns Splink compares: the match keys from `match_keys`, and `vendor_key`, the vendor's
 # own record id namespaced by vendor (the same contact in two exports of one vendor).

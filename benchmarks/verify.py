@@ -69,8 +69,8 @@ from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
 from leadgen_pipeline.clients.verifiers import TIMEOUT_DETAIL, HttpVerifier, Verdict
 from leadgen_pipeline.clients.verify_batch import WINDOW_MARGIN_S, verify_many
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
-from leadgen_pipeline.core import storage
-from leadgen_pipeline.core.verification import (
+from leadgen_pipeline.kernel import store as storage
+from leadgen_pipeline.layers.verify.verification import (
     ensure_verify_tables,
     record_verdict,
     still_to_verify,

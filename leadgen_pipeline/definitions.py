@@ -1,23 +1,33 @@
-"""The Dagster definitions: each layer's assets and checks, bound to this environment."""
+"""The Dagster definitions: every layer's assets and checks, bound to this environment.
+
+Layers are discovered, not listed: each package under `layers/` with an `assets.py` that
+defines `defs` joins the code location, so a new layer lands by adding its folder.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 
 import dagster as dg
 
-from leadgen_pipeline.defs import compliance, contacts, icp, sources, verification
-from leadgen_pipeline.defs.resources import local_resources
+from leadgen_pipeline import layers
+from leadgen_pipeline.resources import local_resources
+
+
+def layer_definitions() -> dict[str, dg.Definitions]:
+    """Folder name -> the `defs` of its `layers/<schema>/assets.py`, in folder order."""
+    return {
+        layer: importlib.import_module(f"{layers.__name__}.{layer}.assets").defs
+        for layer in sorted(m.name for m in pkgutil.iter_modules(layers.__path__) if m.ispkg)
+    }
 
 
 def build_defs(resources: Mapping[str, dg.ConfigurableResource]) -> dg.Definitions:
     """Every layer's definitions bound to `resources` (tests bind a temporary store)."""
     return dg.Definitions.merge(
-        icp.defs,
-        sources.defs,
-        compliance.defs,
-        contacts.defs,
-        verification.defs,
+        *layer_definitions().values(),
         dg.Definitions(
             resources=dict(resources),
             # DuckDB takes one writer per file: steps run one after another in one process

@@ -29,9 +29,13 @@ from leadgen_pipeline.clients.http import (
     scrub_text,
     send_with_retries,
 )
-from leadgen_pipeline.core.apollo_queries import APOLLO_DISPLAY_CAP, ApolloSearchQuery, plan_queries
-from leadgen_pipeline.core.apollo_records import people_to_canonical
-from leadgen_pipeline.core.canonical import CANONICAL_SCHEMA
+from leadgen_pipeline.layers.raw.apollo_queries import (
+    APOLLO_DISPLAY_CAP,
+    ApolloSearchQuery,
+    plan_queries,
+)
+from leadgen_pipeline.layers.raw.apollo_records import people_to_canonical
+from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA
 from leadgen_pipeline_tests.fakes import FakeClock, Fault
 from leadgen_pipeline_tests.fakes.apollo_server import Budgets, FakeApolloServer
 

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from leadgen_pipeline.core.apollo_queries import (
+from leadgen_pipeline.kernel.values import country_code
+from leadgen_pipeline.layers.raw.apollo_queries import (
     APOLLO_DISPLAY_CAP,
     STANDARD_EMPLOYEE_BUCKETS,
     ApolloSearchQuery,
@@ -16,9 +17,8 @@ from leadgen_pipeline.core.apollo_queries import (
     plan_queries,
     split_query,
 )
-from leadgen_pipeline.core.apollo_records import people_to_canonical
-from leadgen_pipeline.core.canonical import CANONICAL_SCHEMA
-from leadgen_pipeline.core.values import country_code
+from leadgen_pipeline.layers.raw.apollo_records import people_to_canonical
+from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA
 
 # --- search bodies -----------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from leadgen_pipeline.core.canonical import SOURCES
-from leadgen_pipeline.definitions import build_defs
-from leadgen_pipeline.defs.resources import (
+from leadgen_pipeline.definitions import build_defs, layer_definitions
+from leadgen_pipeline.layers.raw.canonical import SOURCES
+from leadgen_pipeline.resources import (
     ApolloResource,
     DuckDBStore,
     LeadgenInputs,
@@ -20,12 +20,14 @@ from leadgen_pipeline.defs.resources import (
 from leadgen_pipeline_tests import vendor_headers as vh
 
 PROJECT = Path(__file__).resolve().parents[1]
+# "now" for every test build: business dates never come from the wall clock
+TEST_AS_OF = "2026-11-25"
 
 EXPECTED_KEYS = {
     "config/icp_segments", "config/source_provenance", "raw/apollo", "raw/cognism",
     "raw/sales_navigator", "raw/directory", "raw/rejects", "compliance/suppressions",
     "core/contact_links", "core/contacts", "core/accounts", "verify/email_checks",
-    "verify/ledger", "verify/sendable_contacts",
+    "core/erasure_log", "verify/ledger", "verify/sendable_contacts", "verify/suppression_list",
 }  # fmt: skip
 
 
@@ -37,6 +39,7 @@ def bound_defs(
     icp_dir: Path | None = None,
     apollo: ApolloResource | None = None,
     verifier: VerifierResource | None = None,
+    as_of: str = TEST_AS_OF,
 ) -> dg.Definitions:
     return build_defs(
         {
@@ -45,6 +48,7 @@ def bound_defs(
                 inbox=str(inbox),
                 icp_dir=str(icp_dir or PROJECT / "data/icp"),
                 sources_manifest=str(manifest or PROJECT / "data/sources.yaml"),
+                as_of=as_of,
             ),
             "apollo": apollo or ApolloResource(),
             "verifier": verifier or VerifierResource(),
@@ -82,7 +86,17 @@ def test_definitions_load_with_the_documented_asset_keys() -> None:
     keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     assert keys == EXPECTED_KEYS
     for spec in defs.resolve_all_asset_specs():
-        assert spec.description and spec.group_name and spec.kinds, spec.key
+        assert spec.description and spec.group_name and spec.kinds and spec.owners, spec.key
+
+
+def test_folder_group_key_prefix_and_schema_tell_one_story() -> None:
+    layers = layer_definitions()
+    assert set(layers) == {"config", "raw", "compliance", "core", "verify"}
+    for folder, layer_defs in layers.items():
+        for assets_def in layer_defs.assets or []:
+            for spec in assets_def.specs:
+                assert spec.key.path[0] == folder == spec.group_name, (folder, spec.key)
+                assert len(spec.key.path) == 2, spec.key  # schema.table
 
 
 def test_whole_graph_materialises_into_a_duckdb_file(tmp_path: Path, inbox: Path) -> None:

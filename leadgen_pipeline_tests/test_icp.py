@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from leadgen_pipeline.core.config_errors import ConfigError
-from leadgen_pipeline.core.icp import (
+from leadgen_pipeline.kernel.config_errors import ConfigError
+from leadgen_pipeline.layers.config.icp import (
     SEGMENTS_SCHEMA,
     IcpError,
     IcpSegment,

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from leadgen_pipeline.core.canonical import conform
-from leadgen_pipeline.core.compliance import person_suppressions, sha256_hex
-from leadgen_pipeline.core.identity import build_contact_links
-from leadgen_pipeline.core.normalize import email_match_key_value
-from leadgen_pipeline.core.resolve import link_records
-from leadgen_pipeline.core.survivorship import flag_stale, survive_contacts
+from leadgen_pipeline.kernel.hashing import sha256_hex
+from leadgen_pipeline.kernel.keys import email_match_key_value
+from leadgen_pipeline.layers.compliance.suppressions import person_suppressions
+from leadgen_pipeline.layers.core.identity import build_contact_links
+from leadgen_pipeline.layers.core.resolve import link_records
+from leadgen_pipeline.layers.core.survivorship import flag_stale, survive_contacts
+from leadgen_pipeline.layers.raw.canonical import conform
 
 BUILD_1 = datetime(2026, 11, 1, tzinfo=UTC)
 BUILD_2 = datetime(2026, 11, 20, tzinfo=UTC)

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from leadgen_pipeline.core import normalize as nz
-from leadgen_pipeline.core.canonical import CANONICAL_COLUMNS, conform, empty_canonical
+from leadgen_pipeline.kernel import keys as nz
+from leadgen_pipeline.layers.raw.canonical import CANONICAL_COLUMNS, conform, empty_canonical
 
 # PhantomBuster's real 2021 record: vmid, linkedInProfileUrl and the Sales Navigator profileUrl
 VMID = "ACwAAApjCN0BWfHC6NGC6AVQuC1sBdltcZw0ydA"

@@ -12,9 +12,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from leadgen_pipeline.core.canonical import SOURCES
-from leadgen_pipeline.core.config_errors import ConfigError
-from leadgen_pipeline.core.provenance import (
+from leadgen_pipeline.kernel.config_errors import ConfigError
+from leadgen_pipeline.layers.config.provenance import (
     CONSENT_BASES,
     MANIFEST_SCHEMA,
     VENDORS,
@@ -24,6 +23,7 @@ from leadgen_pipeline.core.provenance import (
     load_source_manifest,
     manifest_frame,
 )
+from leadgen_pipeline.layers.raw.canonical import SOURCES
 
 MANIFEST = Path(__file__).resolve().parents[1] / "data" / "sources.yaml"
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 import yaml
 
-from leadgen_pipeline.defs.resources import ApolloResource
+from leadgen_pipeline.resources import ApolloResource
 from leadgen_pipeline_tests.fakes import Fault, Reply
 from leadgen_pipeline_tests.fakes.apollo_server import (
     BULK_MATCH_PATH,

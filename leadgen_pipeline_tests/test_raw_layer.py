@@ -10,8 +10,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from leadgen_pipeline.core import storage
-from leadgen_pipeline.core.ingest import NO_IDENTITY, pull_source_from_inbox
+from leadgen_pipeline.layers.raw import history
+from leadgen_pipeline.layers.raw.ingest import NO_IDENTITY, pull_source_from_inbox
 from leadgen_pipeline_tests import vendor_headers as vh
 
 VENDORS = {"apollo", "zoominfo", "lusha", "directory"}
@@ -116,11 +116,11 @@ def test_source_without_provenance_uses_no_rows(con, inbox: Path) -> None:
 
 def test_conservation_gaps_empty_after_a_pull_and_caught_after_tampering(con, inbox: Path) -> None:
     messy_directory(inbox)
-    storage.record_pull(con, pull(con, inbox, "directory"))
-    assert storage.conservation_gaps(con, "directory").is_empty()
+    history.record_pull(con, pull(con, inbox, "directory"))
+    assert history.conservation_gaps(con, "directory").is_empty()
     # a row lost after ingest (as a faulty write or a hand edit would) is caught
     con.execute("delete from raw_history.directory where source_row = 1")
-    gaps = storage.conservation_gaps(con, "directory")
+    gaps = history.conservation_gaps(con, "directory")
     assert gaps["source_file"].to_list() == ["directory/zoominfo-2026-11-01.csv"]
     assert gaps.row(0, named=True)["stored"] == gaps.row(0, named=True)["data_rows"] - 1
 
@@ -129,13 +129,13 @@ def test_history_keeps_each_pull_and_the_view_shows_the_latest(con, inbox: Path)
     first = vh.write_export(inbox / "apollo/a-2026-09-01.csv", vh.APOLLO_2026,
                             [{"Email": "old@x.example"}, {"Email": "both@x.example"}])  # fmt: skip
     first_pull = pull(con, inbox, "apollo")
-    assert storage.record_pull(con, first_pull) is True
-    assert storage.record_pull(con, pull(con, inbox, "apollo")) is False  # same inputs: no copy
+    assert history.record_pull(con, first_pull) is True
+    assert history.record_pull(con, pull(con, inbox, "apollo")) is False  # same inputs: no copy
     first.unlink()
     vh.write_export(inbox / "apollo/a-2026-11-01.csv", vh.APOLLO_2026,
                     [{"Email": "both@x.example"}, {"Email": "new@x.example"}])  # fmt: skip
     second_pull = pull(con, inbox, "apollo")
-    storage.record_pull(con, second_pull)
+    history.record_pull(con, second_pull)
     latest = set(con.sql("select email from raw.apollo").pl()["email"])
     assert latest == {"both@x.example", "new@x.example"}
     # the list as it stood on the earlier date can be rebuilt from history
@@ -151,16 +151,16 @@ def test_a_failed_write_leaves_the_previous_snapshot_intact(con, inbox: Path) ->
     vh.write_export(
         inbox / "apollo/a-2026-09-01.csv", vh.APOLLO_2026, [{"Email": "kept@x.example"}]
     )
-    storage.record_pull(con, pull(con, inbox, "apollo"))
+    history.record_pull(con, pull(con, inbox, "apollo"))
     vh.write_export(inbox / "apollo/a-2026-11-01.csv", vh.APOLLO_2026, [{"Email": "new@x.example"}])
     broken = pull(con, inbox, "apollo")
     # rejects that cannot be stored make the write fail after the records were inserted
     broken.rejects = pl.DataFrame({"source_row": ["not a number"]})
     with pytest.raises(duckdb.Error):
-        storage.record_pull(con, broken)
+        history.record_pull(con, broken)
     assert con.sql("select email from raw.apollo").pl()["email"].to_list() == ["kept@x.example"]
     assert con.sql("select count(*) from raw_history.apollo").fetchall()[0][0] == 1
-    files = json.loads(storage.latest_pull(con, "apollo")["files"])
+    files = json.loads(history.latest_pull(con, "apollo")["files"])
     assert [f["source_file"] for f in files] == ["apollo/a-2026-09-01.csv"]
 
 

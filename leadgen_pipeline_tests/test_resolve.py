@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from leadgen_pipeline.core.canonical import conform
-from leadgen_pipeline.core.resolve import link_records
+from leadgen_pipeline.layers.core.resolve import link_records
+from leadgen_pipeline.layers.raw.canonical import conform
 
 MEMBER = "ACwAAApjCN0BWfHC6NGC6AVQuC1sBdltcZw0ydA"
 

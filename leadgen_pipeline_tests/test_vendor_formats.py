@@ -9,8 +9,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from leadgen_pipeline.core.ingest import pull_source_from_inbox
-from leadgen_pipeline.core.vendors import recognise_vendor
+from leadgen_pipeline.layers.raw.ingest import pull_source_from_inbox
+from leadgen_pipeline.layers.raw.vendors import recognise_vendor
 from leadgen_pipeline_tests import vendor_headers as vh
 
 ALL_VENDORS = {"apollo", "cognism", "zoominfo", "lusha", "phantombuster", "evaboot", "directory"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from leadgen_pipeline.core.verification import (
+from leadgen_pipeline.layers.verify.verification import (
     precheck,
     read_verification_export,
     sendable_now,
@@ -188,7 +188,7 @@ def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
         assert len(ledger(tmp_path)) == server.total_paid >= 5
 
 
-def test_invalid_and_do_not_mail_verdicts_join_the_suppression_list(
+def test_undeliverable_verdicts_are_never_paid_again_and_join_the_complete_list(
     tmp_path: Path, inbox: Path
 ) -> None:
     contacts_inbox(inbox, 30)
@@ -196,28 +196,33 @@ def test_invalid_and_do_not_mail_verdicts_join_the_suppression_list(
     assert run_all(defs).success
     with FakeNeverBounce(api_key=KEY) as server:
         assert run_verification(tmp_path, inbox, server.base_url, KEY).success
-    store = str(tmp_path / "leadgen.duckdb")
+        store = str(tmp_path / "leadgen.duckdb")
+        with duckdb.connect(store, read_only=True) as con:
+            undeliverable = {
+                email
+                for (email,) in con.sql(
+                    "select email from verify.email_checks "
+                    "where status in ('invalid', 'do_not_mail')"
+                ).fetchall()
+            }
+        assert undeliverable, "the fake answers some of these addresses with invalid"
+        paid_once = dict(server.paid_checks)
+        # 45 days on, every verdict is past the 30-day TTL: only deliverable ones are asked again
+        assert run_verification(tmp_path, inbox, server.base_url, KEY, as_of="2027-01-09").success
+        asked_again = {e for e, n in server.paid_checks.items() if n > paid_once.get(e, 0)}
+    assert asked_again and not asked_again & undeliverable
+    assert run_all(bound_defs(tmp_path, inbox, as_of="2027-01-09")).success  # the next build
     with duckdb.connect(store, read_only=True) as con:
-        undeliverable = {
-            email
-            for (email,) in con.sql(
-                "select email from verify.email_checks where status in ('invalid', 'do_not_mail')"
-            ).fetchall()
-        }
-    assert undeliverable, "the fake answers some of these addresses with invalid"
-    assert run_all(defs).success  # the next build
-    with duckdb.connect(store, read_only=True) as con:
-        suppressed = {
-            email.lower()
-            for (email,) in con.sql(
-                "select email from core.contacts where list_contains(suppression_kinds, "
-                "'undeliverable')"
+        listed = {
+            key
+            for (key,) in con.sql(
+                "select key_value from verify.suppression_list where kind = 'undeliverable'"
             ).fetchall()
         }
         sendable = {
             e for (e,) in con.sql("select verified_email from verify.sendable_contacts").fetchall()
         }
-    assert suppressed == undeliverable
+    assert listed == undeliverable  # these addresses carry no +tag or Gmail dots
     assert not sendable & undeliverable
 
 

@@ -23,7 +23,6 @@ from leadgen_pipeline.clients.http import ProviderError, RetryPolicy
 from leadgen_pipeline.clients.millionverifier import MillionVerifierVerifier
 from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
 from leadgen_pipeline.clients.verifiers import (
-    VERDICT_STATUSES,
     EmailVerifier,
     HttpVerifier,
     Verdict,
@@ -31,6 +30,7 @@ from leadgen_pipeline.clients.verifiers import (
 )
 from leadgen_pipeline.clients.verify_batch import SlidingWindowLimiter, verify_many
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
+from leadgen_pipeline.kernel.vocab import VERDICT_STATUSES
 from leadgen_pipeline_tests.fakes import FakeClock, Fault
 from leadgen_pipeline_tests.fakes.verifier_servers import (
     FakeMillionVerifier,

@@ -8,18 +8,25 @@ from pathlib import Path
 
 import dagster as dg
 
-from leadgen_pipeline.defs.resources import VerifierResource
-from leadgen_pipeline_tests.test_definitions import bound_defs
+from leadgen_pipeline.resources import VerifierResource
+from leadgen_pipeline_tests.test_definitions import TEST_AS_OF, bound_defs
 
 VERIFY_KEYS = [dg.AssetKey(["verify", "email_checks"]), dg.AssetKey(["verify", "ledger"])]
 
 
 def run_verification(
-    store_dir: Path, inbox: Path, base_url: str, key: str, *, concurrency: int = 2
+    store_dir: Path,
+    inbox: Path,
+    base_url: str,
+    key: str,
+    *,
+    concurrency: int = 2,
+    as_of: str = TEST_AS_OF,
 ) -> dg.ExecuteInProcessResult:
     defs = bound_defs(
         store_dir,
         inbox,
+        as_of=as_of,
         verifier=VerifierResource(
             provider="neverbounce",
             api_key=key,

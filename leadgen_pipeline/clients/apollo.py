@@ -32,7 +32,7 @@ from leadgen_pipeline.clients.http import (
     send_with_retries,
     trim_body,
 )
-from leadgen_pipeline.core.apollo_queries import (
+from leadgen_pipeline.layers.raw.apollo_queries import (
     APOLLO_DISPLAY_CAP,
     APOLLO_MAX_PAGES,
     APOLLO_MAX_PER_PAGE,

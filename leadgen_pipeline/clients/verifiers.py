@@ -72,7 +72,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -84,22 +84,11 @@ from leadgen_pipeline.clients.http import (
     scrub_text,
     send_with_retries,
 )
+from leadgen_pipeline.kernel.vocab import VERDICT_STATUSES, VerdictStatus
 
 logger = logging.getLogger(__name__)
 
 
-VerdictStatus = Literal[
-    "valid", "catch_all", "unknown", "invalid", "disposable", "role", "do_not_mail"
-]
-VERDICT_STATUSES: Final[tuple[VerdictStatus, ...]] = (
-    "valid",
-    "catch_all",
-    "unknown",
-    "invalid",
-    "disposable",
-    "role",
-    "do_not_mail",
-)
 
 TIMEOUT_DETAIL = "timeout"
 

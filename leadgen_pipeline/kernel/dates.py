@@ -1,0 +1,74 @@
+"""The one date parser, the one file-date rule, and the pinnable "now".
+
+Exports state dates in a handful of shapes (ISO dates and timestamps, `June 01, 2024`,
+`2024/06/01`, US `06/01/2024`); every reader goes through `date` or `timestamp_utc`, so a
+shape learnt once is read everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from leadgen_pipeline.kernel.values import blank_to_null
+
+_FILE_DATE = re.compile(r"(20\d{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])")
+
+
+def date(expr: pl.Expr) -> pl.Expr:
+    """ISO dates and datetimes (with offset), `June 01, 2024`, `2024/06/01`, `06/01/2024` (US)."""
+    text = blank_to_null(expr)
+    return pl.coalesce(
+        text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+        text.str.to_date("%B %d, %Y", strict=False),
+        text.str.to_date("%b %d, %Y", strict=False),
+        text.str.to_date("%Y/%m/%d", strict=False),
+        text.str.to_date("%m/%d/%Y", strict=False),
+    )
+
+
+def timestamp_utc(expr: pl.Expr) -> pl.Expr:
+    """An instant in UTC: ISO timestamps with `Z` or an offset, else any `date` at midnight UTC."""
+    text = expr.str.strip_chars()
+    return pl.coalesce(
+        text.str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False, time_zone="UTC"),
+        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%z", strict=False).dt.convert_time_zone("UTC"),
+        date(text).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+    ).cast(pl.Datetime("us", "UTC"))
+
+
+def exported_at(path: Path) -> datetime:
+    """When the vendor produced the file: the date in its name, else its modification time.
+
+    Export tools name files by date (`hubspot-crm-exports-all-deals-2025-11-28.csv`); that
+    date survives copies and checkouts, which a modification time does not. A name whose
+    date is not a calendar date (`…-2026-02-30.csv`) is refused with the file named.
+    """
+    found = _FILE_DATE.search(path.name)
+    if found:
+        year, month, day = (int(g) for g in found.groups())
+        try:
+            return datetime(year, month, day, tzinfo=UTC)
+        except ValueError as error:
+            raise ValueError(
+                f"{path}: the date in the file name ({found.group(0)}) is not a calendar date "
+                f"({error}); rename the file with the export's real date"
+            ) from None
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+
+
+def as_of(pinned: str | None) -> datetime:
+    """"Now" for staleness, TTLs and windows: `pinned` (an ISO date or timestamp) when set,
+    else the wall clock. A pinned date without a time means 00:00 UTC of that day."""
+    if not pinned:
+        return datetime.now(tz=UTC)
+    try:
+        moment = datetime.fromisoformat(pinned.strip())
+    except ValueError:
+        raise ValueError(
+            f"LEADGEN_AS_OF={pinned!r} is not an ISO date or timestamp (e.g. 2026-11-25)"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,70 @@
+"""Where the pipeline reads and writes, from environment variables (no Dagster import).
+
+Relative paths resolve against the working directory, so the README's commands, run from
+the project root, use the bundled `data/` folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from leadgen_pipeline.kernel.vocab import DEFAULT_TTL_DAYS
+
+DEFAULT_DUCKDB_PATH = "data/leadgen.duckdb"
+DEFAULT_INBOX = "data/sample"
+DEFAULT_ICP_DIR = "data/icp"
+DEFAULT_SOURCES_MANIFEST = "data/sources.yaml"
+# what the demo generator writes beside its inbox: the records per file and its reference date
+DEMO_MANIFEST = "_manifest.json"
+
+
+def duckdb_path() -> str:
+    """`LEADGEN_DUCKDB_PATH`: the DuckDB file that holds every table."""
+    return os.environ.get("LEADGEN_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
+
+
+def inbox_path() -> str:
+    """`LEADGEN_INBOX`: the folder of vendor exports, one sub-folder per source."""
+    return os.environ.get("LEADGEN_INBOX") or DEFAULT_INBOX
+
+
+def icp_dir() -> str:
+    """`LEADGEN_ICP_DIR`: the folder of ICP segment files, one YAML file per segment."""
+    return os.environ.get("LEADGEN_ICP_DIR") or DEFAULT_ICP_DIR
+
+
+def sources_manifest_path() -> str:
+    """`LEADGEN_SOURCES_MANIFEST`: the provenance manifest of every source."""
+    return os.environ.get("LEADGEN_SOURCES_MANIFEST") or DEFAULT_SOURCES_MANIFEST
+
+
+def ensure_parent(path: str) -> Path:
+    """The path, with its folder created, so a fresh checkout can open the store."""
+    resolved = Path(path)
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    return resolved
+
+
+def as_of() -> str | None:
+    """`LEADGEN_AS_OF`: pins "now" (an ISO date or timestamp) for staleness, TTLs and windows."""
+    return os.environ.get("LEADGEN_AS_OF") or None
+
+
+def verify_ttl_days() -> int:
+    """`LEADGEN_VERIFY_TTL_DAYS`: how long a verdict is trusted before it is asked again."""
+    return int(os.environ.get("LEADGEN_VERIFY_TTL_DAYS") or DEFAULT_TTL_DAYS)
+
+
+def inbox_as_of(inbox: Path) -> str | None:
+    """The reference date a generated inbox carries (`as_of` in its `_manifest.json`), so the
+    bundled demo gives the same results on any day; None for an ordinary inbox."""
+    manifest = inbox / DEMO_MANIFEST
+    if not manifest.is_file():
+        return None
+    try:
+        stated = json.loads(manifest.read_text(encoding="utf-8")).get("as_of")
+    except (ValueError, AttributeError) as error:
+        raise ValueError(f"{manifest}: not a readable demo manifest ({error})") from None
+    return str(stated) if stated else None

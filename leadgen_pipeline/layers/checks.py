@@ -1,0 +1,121 @@
+"""What every layer's wiring shares: the one metadata builder and the one contract-check factory.
+
+Each table's contract is a pandera model in its layer's `contracts.py`; `contract_check`
+turns one into a blocking asset check named `contract` on the asset that writes the table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandera.polars as pa
+import polars as pl
+
+from leadgen_pipeline.kernel.store import quote_table, read_table
+from leadgen_pipeline.resources import DuckDBStore
+
+# Personal data stays in the store: previews in Dagster's event log show it masked, since
+# an erasure request must be able to remove a person from everywhere.
+PERSONAL_COLUMNS = frozenset(
+    {
+        "first_name", "last_name", "full_name", "email", "linkedin_url", "linkedin_member_id",
+        "sales_nav_url", "phone_direct", "phone_mobile", "phone_company", "raw_record",
+    }
+)  # fmt: skip
+PREVIEW_ROWS = 5
+
+_DUCKDB_TO_TABLE_TYPE = {"VARCHAR": "string", "BIGINT": "int64", "BOOLEAN": "bool"}
+
+
+def _mask(value: object) -> str:
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    if "@" in text:
+        local, _, domain = text.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return f"{text[:1]}***"
+
+
+def _preview_markdown(frame: pl.DataFrame) -> str:
+    columns = frame.columns
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in frame.iter_rows(named=True):
+        cells = [
+            _mask(row[c]) if c in PERSONAL_COLUMNS else str(row[c] if row[c] is not None else "")
+            for c in columns
+        ]
+        lines.append(
+            "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
+        )
+    return "\n".join(lines)
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
+    """Row count, column schema, a masked preview and the table name of a stored table."""
+    ref = quote_table(table)
+    ((row_count,),) = con.execute(f"select count(*) from {ref}").fetchall()
+    described = con.execute(f"describe {ref}").fetchall()
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=_DUCKDB_TO_TABLE_TYPE.get(dtype, dtype.lower()))
+            for name, dtype, *_ in described
+        ]
+    )
+    preview = con.sql(f"select * from {ref} limit {PREVIEW_ROWS}").pl()
+    return {
+        "dagster/row_count": int(row_count),
+        "dagster/column_schema": schema,
+        "dagster/table_name": table,
+        "preview": dg.MetadataValue.md(_preview_markdown(preview)),
+        **extra,
+    }
+
+
+def table_of(key: dg.AssetKey) -> str:
+    """The DuckDB table an asset key names: `raw/apollo` is `raw.apollo`."""
+    return ".".join(key.path)
+
+
+def contract_check(key: dg.AssetKey, model: type[pa.DataFrameModel]) -> dg.AssetChecksDefinition:
+    """A blocking check `contract` on `key` that validates its table against `model`."""
+    table = table_of(key)
+
+    @dg.asset_check(
+        asset=key,
+        name="contract",
+        blocking=True,
+        description=f"`{table}` satisfies its contract, `{model.__name__}`",
+    )
+    def contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            return validate_contract(model, read_table(con, table))
+
+    return contract
+
+
+def validate_contract(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> dg.AssetCheckResult:
+    """Validate `frame` against its pandera model; failures summarised without cell values."""
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        summary = (
+            errors.failure_cases.group_by("column", "check")
+            .agg(pl.len().alias("failing_rows"))
+            .sort("column", "check")
+        )
+        lines = [
+            f"{row['column'] or '(table)'}: {row['check']} fails on {row['failing_rows']} row(s)"
+            for row in summary.iter_rows(named=True)
+        ]
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{model.__name__} contract broken",
+            metadata={"violations": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines))},
+        )
+    return dg.AssetCheckResult(
+        passed=True, metadata={"contract": model.__name__, "rows_checked": frame.height}
+    )

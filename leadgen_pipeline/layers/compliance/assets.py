@@ -1,0 +1,58 @@
+"""The compliance layer: every opt-out, bounce, erasure request and do-not-contact domain."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from leadgen_pipeline.kernel import store
+from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.compliance.contracts import Suppressions
+from leadgen_pipeline.layers.compliance.suppressions import (
+    build_suppressions,
+)
+from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS
+from leadgen_pipeline.layers.config.icp import load_icp_segments
+from leadgen_pipeline.resources import DuckDBStore, LeadgenInputs
+
+GROUP = "compliance"
+SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
+
+
+@dg.asset(
+    key=SUPPRESSIONS,
+    group_name=GROUP,
+    kinds={"duckdb", "csv"},
+    owners=["team:revops"],
+    deps=[ICP_SEGMENTS],
+    description=(
+        "Who must never be contacted: opt-outs, hard bounces, erasure requests (kept only as "
+        "SHA-256 hashes of the normalised email and LinkedIn slug) and do-not-contact "
+        "domains from the inbox's `suppression/` files, plus every ICP's disqualifier "
+        "domains. Unreadable rows go to `compliance.suppression_rejects` with the reason. "
+        "Addresses verification finds undeliverable join the complete list in "
+        "`verify.suppression_list`."
+    ),
+)
+def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        rows, rejects = build_suppressions(
+            con, inputs.inbox_path, load_icp_segments(inputs.icp_path)
+        )
+        store.write_table(con, "compliance.suppression_rejects", rejects)
+        store.write_table(con, "compliance.suppressions", rows)
+        by_kind = rows.group_by("kind").len().sort("kind").iter_rows()
+        metadata = table_metadata(
+            con,
+            "compliance.suppressions",
+            rejected_rows=rejects.height,
+            by_kind=dg.MetadataValue.md("\n".join(f"- {k}: {n}" for k, n in by_kind)),
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+defs = dg.Definitions(
+    assets=[suppressions],
+    asset_checks=[
+        contract_check(SUPPRESSIONS, Suppressions),
+    ],
+)

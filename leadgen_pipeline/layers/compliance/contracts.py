@@ -1,0 +1,55 @@
+"""Data contracts of the compliance layer's tables: one pandera model per table.
+
+Asset checks validate each table against its model (`lazy=True`, so every broken rule is
+reported at once); the failure summary names columns and rules, never the personal data
+in the failing cells.
+"""
+
+from __future__ import annotations
+
+import pandera.polars as pa
+import polars as pl
+from pandera.engines import polars_engine as pe
+
+_UTC = {"time_zone": "UTC", "time_unit": "us"}
+
+
+class Suppressions(pa.DataFrameModel):
+    """`compliance.suppressions`: keys never to contact; erasures only as hashes."""
+
+    kind: str = pa.Field(
+        isin=[
+            "opt_out",
+            "hard_bounce",
+            "erasure",
+            "do_not_contact",
+            "icp_disqualifier",
+            "undeliverable",
+        ]
+    )
+    key_type: str = pa.Field(isin=["email_key", "linkedin_slug", "domain"])
+    key_value: str = pa.Field(str_length={"min_value": 1})
+    hashed: bool
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check
+    def erasures_are_hashed(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """An erasure keeps nothing but a SHA-256 hex digest."""
+        return data.lazyframe.select(
+            (pl.col("kind") != "erasure")
+            | (pl.col("hashed") & pl.col("key_value").str.contains(r"^[0-9a-f]{64}$"))
+        )
+
+
+class ErasureLog(pa.DataFrameModel):
+    """`compliance.erasure_log`: what each build's erasure sweep removed, table by table."""
+
+    erased_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    table_name: str = pa.Field(str_length={"min_value": 1})
+    rows_removed: int = pa.Field(ge=1)
+    people: int = pa.Field(ge=0)
+
+    class Config:
+        strict = True

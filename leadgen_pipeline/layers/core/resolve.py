@@ -1,0 +1,367 @@
+"""Entity resolution: source records -> people, set-based.
+
+1. Exact keys join records transitively: normalised email, public LinkedIn slug, opaque
+   LinkedIn member id, and the vendor's own record id. Connected components are found by
+   label propagation over a record <-> key graph (a few Polars group-bys per round).
+2. Shared inboxes never merge people: a role address (info@, sales@…) is no key, and
+   neither is any address, member id or vendor id seen with two different public slugs.
+3. A fuzzy pass links the components that share no key: same company domain, and names
+   that agree after nickname folding (or differ by a typo), blocked on domain + first name
+   and domain + last name so the candidate pairs stay near-linear. Two components never
+   merge when they carry different LinkedIn identities or clearly different addresses.
+
+The result keeps every input row and adds `cluster_id` (a dense integer, arbitrary per
+run), `match_rule` (the strongest rule that tied the record to its cluster) and
+`match_evidence` (the key value or the pair that did it).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from rapidfuzz.distance import JaroWinkler
+
+from leadgen_pipeline.kernel.keys import match_keys
+
+RECORD = "__record"
+# strongest first: the rule named on a record is the first of these it links through
+EXACT_KEYS: tuple[str, ...] = ("linkedin_slug", "linkedin_member_key", "email_key", "vendor_key")
+FUZZY_RULE = "fuzzy_name_at_domain"
+SINGLETON = "singleton"
+NAME_SIMILARITY = 0.92  # Jaro-Winkler on folded names: catches typos, not other people
+EMAIL_LOCAL_SIMILARITY = 0.85
+
+
+def _vendor_key() -> pl.Expr:
+    """The vendor's own id, namespaced by vendor: the same contact in two of its exports."""
+    return (
+        pl.when(pl.col("source_record_id").is_not_null())
+        .then(pl.concat_str(pl.col("vendor"), pl.lit(":"), pl.col("source_record_id")))
+        .alias("vendor_key")
+    )
+
+
+def _key_edges(keyed: pl.DataFrame) -> pl.DataFrame:
+    """(record, key_type, key_value) for every usable exact key of every record."""
+    frames = []
+    for key in EXACT_KEYS:
+        column = keyed.select(RECORD, pl.lit(key).alias("key_type"), pl.col(key).alias("key"))
+        if key == "email_key":
+            column = column.filter(~keyed["email_is_role"].fill_null(False))
+        frames.append(column.drop_nulls("key"))
+    edges = pl.concat(frames)
+    # a key shared by two public slugs is a shared inbox (or a shared id): it links no one
+    slugs = keyed.select(RECORD, "linkedin_slug").drop_nulls()
+    ambiguous = (
+        edges.filter(pl.col("key_type") != "linkedin_slug")
+        .join(slugs, on=RECORD)
+        .group_by("key_type", "key")
+        .agg(pl.col("linkedin_slug").n_unique().alias("slugs"))
+        .filter(pl.col("slugs") > 1)
+        .select("key_type", "key")
+    )
+    return edges.join(ambiguous, on=["key_type", "key"], how="anti")
+
+
+def connected_components(nodes: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
+    """Component label (the smallest node id) per node of a graph given as edge pairs.
+
+    `edges` has integer columns `a` and `b`. Min-label propagation: each round every node
+    takes the smallest label among itself and its neighbours, until nothing changes; rounds
+    are bounded by the graph's diameter, which is small for identity graphs.
+    """
+    labels = pl.DataFrame({"node": nodes, "label": nodes})
+    both_ways = pl.concat(
+        [
+            edges.select(pl.col("a").alias("node"), pl.col("b").alias("other")),
+            edges.select(pl.col("b").alias("node"), pl.col("a").alias("other")),
+        ]
+    ).unique()
+    while True:
+        proposed = (
+            both_ways.join(labels.rename({"node": "other", "label": "other_label"}), on="other")
+            .group_by("node")
+            .agg(pl.col("other_label").min())
+        )
+        updated = labels.join(proposed, on="node", how="left").with_columns(
+            pl.min_horizontal("label", "other_label").alias("new_label")
+        )
+        changed = updated.filter(pl.col("new_label") != pl.col("label")).height
+        labels = updated.select("node", pl.col("new_label").alias("label"))
+        if changed == 0:
+            return labels
+
+
+def _exact_components(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
+    """Component per record from records sharing a key, with the rule that linked each."""
+    # link each record to the first record holding the same key: a star per key value
+    anchors = edges.group_by("key_type", "key").agg(pl.col(RECORD).min().alias("anchor"))
+    pairs = edges.join(anchors, on=["key_type", "key"]).filter(pl.col(RECORD) != pl.col("anchor"))
+    components = connected_components(
+        keyed[RECORD], pairs.select(pl.col(RECORD).alias("a"), pl.col("anchor").alias("b"))
+    )
+    shared = edges.join(
+        edges.group_by("key_type", "key")
+        .agg(pl.len().alias("holders"))
+        .filter(pl.col("holders") > 1),
+        on=["key_type", "key"],
+    )
+    rule = (
+        shared.with_columns(
+            pl.col("key_type")
+            .replace_strict({k: i for i, k in enumerate(EXACT_KEYS)}, return_dtype=pl.Int32)
+            .alias("strength")
+        )
+        .sort(RECORD, "strength")
+        .group_by(RECORD, maintain_order=True)
+        .first()
+        .select(
+            RECORD, pl.col("key_type").alias("match_rule"), pl.col("key").alias("match_evidence")
+        )
+    )
+    return components.rename({"node": RECORD, "label": "exact_cluster"}).join(
+        rule, on=RECORD, how="left"
+    )
+
+
+def _identity_sets(keyed: pl.DataFrame) -> pl.DataFrame:
+    """Per exact cluster: its LinkedIn identities and addresses, to refuse conflicting merges."""
+    return keyed.group_by("exact_cluster").agg(
+        pl.col("source_file").unique().sort().alias("files"),
+        pl.col("linkedin_slug").drop_nulls().unique().sort().alias("slugs"),
+        pl.col("linkedin_member_key").drop_nulls().unique().sort().alias("members"),
+        pl.col("email_key")
+        .filter(~pl.col("email_is_role").fill_null(False))
+        .drop_nulls()
+        .unique()
+        .sort()
+        .alias("emails"),
+    )
+
+
+def _candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
+    """Record pairs in different exact clusters that share a company and a name key."""
+    named = keyed.filter(
+        pl.col("first_name_key").is_not_null() & pl.col("last_name_key").is_not_null()
+    )
+    pairs = []
+    # the company is its domain, or (Sales Navigator rows carry none) its cleaned name
+    for company in ("company_domain_key", "company_name_key"):
+        people = named.filter(pl.col(company).is_not_null()).select(
+            "exact_cluster", pl.col(company).alias("company"), "first_name_key", "last_name_key"
+        )
+        # one row per distinct (cluster, company, names): repeats add no evidence
+        people = people.unique()
+        for block in ("first_name_key", "last_name_key"):
+            joined = (
+                people.join(people, on=["company", block], suffix="_r")
+                .filter(pl.col("exact_cluster") < pl.col("exact_cluster_r"))
+                .with_columns(pl.col(block).alias(f"{block}_r"))  # a join key is kept once
+            )
+            pairs.append(
+                joined.select(
+                    "exact_cluster",
+                    "exact_cluster_r",
+                    "first_name_key",
+                    "first_name_key_r",
+                    "last_name_key",
+                    "last_name_key_r",
+                    "company",
+                )
+            )
+    names = ["first_name_key", "first_name_key_r", "last_name_key", "last_name_key_r"]
+    return pl.concat(pairs).unique(["exact_cluster", "exact_cluster_r", *names])
+
+
+def _similar(left: pl.Series, right: pl.Series) -> pl.Series:
+    scores = [
+        JaroWinkler.similarity(a, b) if a is not None and b is not None else 0.0
+        for a, b in zip(left.to_list(), right.to_list(), strict=True)
+    ]
+    return pl.Series(scores, dtype=pl.Float64)
+
+
+def _disjoint(left: str, right: str) -> pl.Expr:
+    """Both sides hold values and none in common."""
+    return (
+        (pl.col(left).list.len() > 0)
+        & (pl.col(right).list.len() > 0)
+        & (pl.col(left).list.set_intersection(pl.col(right)).list.len() == 0)
+    )
+
+
+def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The candidate cluster pairs the fuzzy pass links, with the evidence."""
+    if pairs.is_empty():
+        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
+    pairs = pairs.with_columns(
+        _similar(pairs["first_name_key"], pairs["first_name_key_r"]).alias("first_sim"),
+        _similar(pairs["last_name_key"], pairs["last_name_key_r"]).alias("last_sim"),
+    )
+    same_first = pl.col("first_name_key") == pl.col("first_name_key_r")
+    same_last = pl.col("last_name_key") == pl.col("last_name_key_r")
+    # one name equal, the other equal or a near miss (a typo)
+    pairs = pairs.filter(
+        (same_first & (pl.col("last_sim") >= NAME_SIMILARITY))
+        | (same_last & (pl.col("first_sim") >= NAME_SIMILARITY))
+    )
+    pairs = pairs.join(identities, on="exact_cluster").join(
+        identities, left_on="exact_cluster_r", right_on="exact_cluster", suffix="_r"
+    )
+    # an export lists a person once: two records of one file are two people
+    same_file = pl.col("files").list.set_intersection(pl.col("files_r")).list.len() > 0
+    conflict = _disjoint("slugs", "slugs_r") | _disjoint("members", "members_r") | same_file
+    # two clusters with different addresses are two people, unless the addresses are a typo
+    # apart (their local parts nearly equal)
+    emails_differ = _disjoint("emails", "emails_r")
+    pairs = pairs.filter(~conflict)
+    if pairs.is_empty():
+        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
+    local = pairs.select(
+        pl.col("emails").list.first().str.extract(r"^([^@]+)@").alias("l"),
+        pl.col("emails_r").list.first().str.extract(r"^([^@]+)@").alias("r"),
+    )
+    pairs = pairs.with_columns(_similar(local["l"], local["r"]).alias("email_sim")).filter(
+        ~emails_differ | (pl.col("email_sim") >= EMAIL_LOCAL_SIMILARITY)
+    )
+    return (
+        # strongest first; ties broken by cluster ids so every run unions in the same order
+        pairs.with_columns((pl.col("first_sim") + pl.col("last_sim")).alias("score"))
+        .sort(
+            [
+                "score",
+                "exact_cluster",
+                "exact_cluster_r",
+                "first_name_key",
+                "last_name_key",
+                "first_name_key_r",
+                "last_name_key_r",
+                "company",
+            ],
+            descending=[True, False, False, False, False, False, False, False],
+        )
+        .select(
+            pl.col("exact_cluster").alias("a"),
+            pl.col("exact_cluster_r").alias("b"),
+            pl.format(
+                "{} {} ~ {} {} @ {}",
+                "first_name_key",
+                "last_name_key",
+                "first_name_key_r",
+                "last_name_key_r",
+                "company",
+            ).alias("evidence"),
+        )
+        .unique(["a", "b"], keep="first", maintain_order=True)
+    )
+
+
+def _merge_without_conflict(
+    all_clusters: pl.Series, identities: pl.DataFrame, edges: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Union the fuzzy edges, strongest first, refusing any union that would leave one
+    person with two public slugs, two member ids, or two records of the same file.
+
+    Pairwise checks are not enough: A~B and B~C can each be fine while A and C are two
+    people listed in one export. Fuzzy edges are few (blocked, one per cluster pair), so a
+    union-find over them is cheap.
+    """
+    parent: dict[int, int] = {}
+    # a component of exactly two clusters was already checked as a pair: accept it as is;
+    # only larger components need the careful, one-union-at-a-time walk below
+    touched = pl.concat([edges["a"], edges["b"]]).unique()
+    components = connected_components(touched, edges.select("a", "b"))
+    sizes = components.group_by("label").agg(pl.len().alias("size"))
+    pairs_only = components.join(sizes, on="label").filter(pl.col("size") == 2)
+    paired = edges.join(pairs_only.select(pl.col("node").alias("a")), on="a", how="semi")
+    paired = paired.unique(["a", "b"], keep="first", maintain_order=True)
+    for a, b in paired.select("a", "b").iter_rows():
+        parent[max(a, b)] = min(a, b)
+    edges = edges.join(paired.select("a"), on="a", how="anti")
+    touched = pl.concat([edges["a"], edges["b"]]).unique()
+    members: dict[int, tuple[set, set, set]] = {
+        row[0]: (set(row[1]), set(row[2]), set(row[3]))
+        for row in identities.filter(pl.col("exact_cluster").is_in(touched.implode()))
+        .select("exact_cluster", "files", "slugs", "members")
+        .iter_rows()
+    }
+
+    def root(node: int) -> int:
+        while parent.get(node, node) != node:
+            parent[node] = parent.get(parent[node], parent[node])
+            node = parent[node]
+        return node
+
+    accepted_a, accepted_b, evidence = (
+        paired["a"].to_list(),
+        paired["b"].to_list(),
+        paired["evidence"].to_list(),
+    )
+    for a, b, why in edges.iter_rows():
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        files_a, slugs_a, ids_a = members[ra]
+        files_b, slugs_b, ids_b = members[rb]
+        if files_a & files_b or len(slugs_a | slugs_b) > 1 or len(ids_a | ids_b) > 1:
+            continue
+        keep, gone = min(ra, rb), max(ra, rb)
+        parent[gone] = keep
+        members[keep] = (files_a | files_b, slugs_a | slugs_b, ids_a | ids_b)
+        accepted_a.append(a)
+        accepted_b.append(b)
+        evidence.append(why)
+    moved = {node: root(node) for node in parent}
+    clusters = all_clusters.to_frame("exact_cluster").with_columns(
+        pl.col("exact_cluster")
+        .replace_strict(moved, default=pl.col("exact_cluster"), return_dtype=pl.Int64)
+        .alias("cluster")
+    )
+    accepted = pl.DataFrame(
+        {"a": accepted_a, "b": accepted_b, "evidence": evidence},
+        schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String},
+    )
+    return clusters, accepted
+
+
+def link_records(records: pl.DataFrame) -> pl.DataFrame:
+    """Every record with `cluster_id`, `match_rule` and `match_evidence` (and its match keys).
+
+    Records in one cluster are one person. `match_rule` is the strongest exact key the record
+    shares with another record, else `fuzzy_name_at_domain`, else `singleton`.
+    """
+    keyed = (
+        match_keys(records, phones=False)
+        .with_row_index(RECORD)
+        .with_columns(pl.col(RECORD).cast(pl.Int64), _vendor_key())
+    )
+    exact = _exact_components(keyed, _key_edges(keyed))
+    keyed = keyed.join(exact, on=RECORD, how="left")
+    # identities matter only for clusters a candidate pair touches
+    candidates = _candidate_pairs(keyed)
+    involved = pl.concat([candidates["exact_cluster"], candidates["exact_cluster_r"]]).unique()
+    identities = _identity_sets(keyed.filter(pl.col("exact_cluster").is_in(involved.implode())))
+    clusters, fuzzy = _merge_without_conflict(
+        keyed["exact_cluster"].unique(), identities, _fuzzy_edges(candidates, identities)
+    )
+    fuzzy_evidence = pl.concat(
+        [
+            fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
+            fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence"),
+        ]
+    ).unique("exact_cluster", keep="first", maintain_order=True)
+    linked = (
+        keyed.join(clusters, on="exact_cluster", how="left")
+        .join(fuzzy_evidence, on="exact_cluster", how="left")
+        .with_columns(
+            pl.when(pl.col("match_rule").is_not_null())
+            .then(pl.col("match_rule"))
+            .when(pl.col("evidence").is_not_null())
+            .then(pl.lit(FUZZY_RULE))
+            .otherwise(pl.lit(SINGLETON))
+            .alias("match_rule"),
+            pl.coalesce("match_evidence", "evidence").alias("match_evidence"),
+            pl.col("cluster").rank("dense").cast(pl.Int64).alias("cluster_id"),
+        )
+        .sort(RECORD)
+    )
+    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence")

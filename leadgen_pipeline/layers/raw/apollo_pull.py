@@ -1,0 +1,167 @@
+"""One pull of the `apollo` source through the People API, paying for each person once.
+
+Search is free; revealing an email through `bulk_match` spends a credit. Every paid batch is
+written to `raw_history.apollo_reveals` the moment it arrives, in its own transaction, so a
+run that dies after paying never pays again on resume: people already in that ledger are
+carried into the new snapshot from it instead of being revealed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+import pycountry
+
+from leadgen_pipeline.clients.apollo import ApolloClient, pull_people
+from leadgen_pipeline.kernel.store import transaction
+from leadgen_pipeline.layers.config.icp import IcpSegment
+from leadgen_pipeline.layers.raw.apollo_queries import ApolloSearchQuery, plan_queries
+from leadgen_pipeline.layers.raw.apollo_records import SOURCE_FILE, people_to_canonical
+from leadgen_pipeline.layers.raw.canonical import REJECT_SCHEMA, conform
+from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA
+from leadgen_pipeline.layers.raw.ingest import FileReport, SourcePull, has_identity
+
+REVEALS_TABLE = f"{HISTORY_SCHEMA}.apollo_reveals"
+
+
+@dataclass
+class ApolloRun:
+    """What an API pull searched, skipped, revealed and spent, for the asset's metadata."""
+
+    queries: int = 0
+    searched: int = 0
+    revealed: int = 0
+    carried_over: int = 0
+    skipped_disqualified: int = 0
+    credits_spent: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def query_for_segment(segment: IcpSegment) -> ApolloSearchQuery:
+    """The People API Search filters that select a segment's targets."""
+    locations = tuple(pycountry.countries.get(alpha_2=code).name for code in segment.countries)
+    band = segment.employee_band
+    return ApolloSearchQuery(
+        titles=tuple(segment.titles),
+        locations=locations,
+        seniorities=tuple(segment.seniorities),
+        employee_ranges=((band.min, band.max),),
+    )
+
+
+def _ensure_reveals_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {HISTORY_SCHEMA}")
+    con.execute(
+        f"""create table if not exists {REVEALS_TABLE} (
+            person_id varchar primary key, revealed_at timestamptz not null, person json)"""
+    )
+
+
+def load_reveals(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Every person revealed so far, by Apollo id, as the person object Apollo returned."""
+    _ensure_reveals_table(con)
+    rows = con.execute(f"select person_id, person from {REVEALS_TABLE}").fetchall()
+    return {person_id: json.loads(person) for person_id, person in rows}
+
+
+def record_reveals(con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, Any] | None]) -> None:
+    """Store a paid batch at once (its own transaction), before the next paid call."""
+    rows = [
+        (str(p["id"]), datetime.now(tz=UTC), json.dumps(p))
+        for p in people
+        if isinstance(p, dict) and p.get("id")
+    ]
+    if not rows:
+        return
+    with transaction(con):
+        con.executemany(
+            f"insert or replace into {REVEALS_TABLE} values (?, ?, ?)", [list(r) for r in rows]
+        )
+
+
+def pull_apollo_api(
+    con: duckdb.DuckDBPyConnection,
+    client: ApolloClient,
+    segments: Sequence[IcpSegment],
+    *,
+    consent_basis: str,
+    max_records_per_segment: int | None = None,
+) -> tuple[SourcePull, ApolloRun]:
+    """Search every segment, reveal the unrevealed, and assemble the pull's snapshot.
+
+    Raises the client's `ProviderError` on a failed call; nothing of the snapshot is stored
+    then (the caller records the pull only on success), while batches already paid for stay
+    in the reveals ledger.
+    """
+    reveals = load_reveals(con)
+    run = ApolloRun()
+    in_pull: dict[str, None] = {}  # ordered set of the people this pull found
+    for segment in segments:
+        queries, warnings = plan_queries(query_for_segment(segment), client.count_people)
+        run.queries += len(queries)
+        run.warnings += [f"{segment.segment}: {w}" for w in warnings]
+
+        def on_revealed(batch: list[dict[str, Any]]) -> None:
+            record_reveals(con, batch)
+            reveals.update({str(p["id"]): p for p in batch if isinstance(p, dict) and p.get("id")})
+
+        outcome = pull_people(
+            client,
+            queries,
+            disqualifier_titles=list(segment.disqualifiers.titles),
+            already_revealed=set(reveals),
+            max_records=max_records_per_segment,
+            on_revealed=on_revealed,
+        )
+        run.searched += outcome.searched
+        run.revealed += len(outcome.matches)
+        run.carried_over += len(outcome.found_already_revealed)
+        run.skipped_disqualified += outcome.skipped_disqualified
+        run.credits_spent += outcome.credits_spent
+        run.warnings += [f"{segment.segment}: {w}" for w in outcome.warnings]
+        for person in outcome.matches:
+            if isinstance(person, dict) and person.get("id"):
+                in_pull.setdefault(str(person["id"]))
+        in_pull.update(dict.fromkeys(outcome.found_already_revealed))
+
+    pulled_at = datetime.now(tz=UTC).replace(microsecond=0)
+    ids = [person_id for person_id in in_pull if person_id in reveals]
+    digest = hashlib.sha256("|".join(["api", *sorted(ids), pulled_at.isoformat()]).encode())
+    snapshot_id = f"apollo-api-{digest.hexdigest()[:16]}"
+    mapped = people_to_canonical(
+        [reveals[i] for i in ids],
+        snapshot_id=snapshot_id,
+        pulled_at=pulled_at,
+        consent_basis=consent_basis,
+    )
+    identified = mapped.select(has_identity()).to_series()
+    anonymous = mapped.filter(~identified)
+    rejects = conform(
+        anonymous.select(
+            "snapshot_id", "pulled_at", "source", "vendor", "source_file", "source_row",
+            "source_record_id",
+            pl.lit("no identity: Apollo returned no email, LinkedIn URL or name at a company")
+            .alias("reason"),
+            pl.lit(None, dtype=pl.String).alias("raw_record"),
+        ),
+        REJECT_SCHEMA,
+    )  # fmt: skip
+    records = mapped.filter(identified)
+    report = FileReport(
+        source_file=SOURCE_FILE,
+        sha256=digest.hexdigest(),
+        encoding="json",
+        vendor="apollo_api",
+        data_rows=mapped.height,
+        records=records.height,
+        rejects=rejects.height,
+        pulled_at=pulled_at,
+    )
+    return SourcePull("apollo", snapshot_id, pulled_at, records, rejects, [report]), run

@@ -1,0 +1,239 @@
+"""The raw layer: each source's latest pull in the canonical shape, and its rejects."""
+
+# no `from __future__ import annotations`: Dagster inspects the real `context` annotation
+
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster import AssetExecutionContext
+
+from leadgen_pipeline.clients.http import ProviderError
+from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
+from leadgen_pipeline.layers.config.icp import load_icp_segments
+from leadgen_pipeline.layers.config.provenance import load_source_manifest
+from leadgen_pipeline.layers.raw import history
+from leadgen_pipeline.layers.raw.apollo_pull import pull_apollo_api
+from leadgen_pipeline.layers.raw.canonical import SOURCES
+from leadgen_pipeline.layers.raw.contracts import RawRecords, RawRejects
+from leadgen_pipeline.layers.raw.ingest import SourcePull, pull_source_from_inbox
+from leadgen_pipeline.resources import ApolloResource, DuckDBStore, LeadgenInputs
+
+GROUP = "raw"
+RAW_SOURCES = [dg.AssetKey([GROUP, source]) for source in SOURCES]
+RAW_REJECTS = dg.AssetKey([GROUP, "rejects"])
+
+_SOURCE_DESCRIPTIONS = {
+    "apollo": "Apollo contacts exports (2024–2026 header versions), or the Apollo People API "
+    "when `APOLLO_API_KEY` is set",
+    "cognism": "Cognism platform and enrichment exports",
+    "sales_navigator": "LinkedIn Sales Navigator lead exports (PhantomBuster, Evaboot)",
+    "directory": "Other databases' exports (ZoomInfo, Lusha) and niche directory lists",
+}
+
+
+def _files_markdown(files: list[dict]) -> str:
+    lines = ["| file | vendor | encoding | rows | records | rejects |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {f['source_file']} | {f['vendor'] or '?'} | {f['encoding']} | {f['data_rows']} "
+        f"| {f['records']} | {f['rejects']} |"
+        for f in files
+    ]
+    return "\n".join(lines)
+
+
+def _describe_pull(
+    con: duckdb.DuckDBPyConnection, pull: SourcePull, is_new: bool, **extra: Any
+) -> dict[str, Any]:
+    return table_metadata(
+        con,
+        f"raw.{pull.source}",
+        snapshot_id=pull.snapshot_id,
+        pulled_at=dg.MetadataValue.timestamp(pull.pulled_at),
+        new_snapshot=is_new,
+        input_rows=pull.data_rows,
+        rejected_rows=pull.rejects.height,
+        files=dg.MetadataValue.md(_files_markdown([vars(f) for f in pull.files])),
+        **extra,
+    )
+
+
+def _inbox_pull(con: duckdb.DuckDBPyConnection, inputs: LeadgenInputs, source: str) -> SourcePull:
+    provenance = load_source_manifest(inputs.manifest_path).provenance_for(source)
+    return pull_source_from_inbox(
+        con,
+        inputs.inbox_path,
+        source,
+        declared_vendors=provenance.vendors if provenance else (),
+        consent_basis=provenance.consent_basis if provenance else None,
+    )
+
+
+def _apollo_api_pull(
+    context: AssetExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    inputs: LeadgenInputs,
+    apollo: ApolloResource,
+) -> dict[str, Any]:
+    provenance = load_source_manifest(inputs.manifest_path).provenance_for("apollo")
+    if provenance is None or "apollo_api" not in provenance.vendors:
+        raise dg.Failure("APOLLO_API_KEY is set but data/sources.yaml does not declare apollo_api")
+    previous = history.latest_pull(con, "apollo")
+    try:
+        with apollo.client() as client:
+            pull, run = pull_apollo_api(
+                con,
+                client,
+                load_icp_segments(inputs.icp_path),
+                consent_basis=provenance.consent_basis,
+                max_records_per_segment=apollo.max_records_per_segment,
+            )
+    except ProviderError as error:
+        kept = previous["snapshot_id"] if previous else "none yet"
+        raise dg.Failure(
+            description=f"Apollo pull failed; the last good snapshot ({kept}) is kept: {error}"
+        ) from error
+    for warning in run.warnings:
+        context.log.warning(warning)
+    is_new = history.record_pull(
+        con, pull, mode="api", credits_spent=run.credits_spent, warnings=run.warnings
+    )
+    return _describe_pull(
+        con, pull, is_new, mode="api", queries=run.queries, searched=run.searched,
+        revealed=run.revealed, carried_over=run.carried_over,
+        skipped_disqualified=run.skipped_disqualified, credits_spent=run.credits_spent,
+    )  # fmt: skip
+
+
+def _raw_asset(source: str) -> dg.AssetsDefinition:
+    spec = dict(
+        key=dg.AssetKey([GROUP, source]),
+        group_name=GROUP,
+        kinds={"duckdb", "polars", "csv"},
+        owners=["team:data-engineering"],
+        deps=[SOURCE_PROVENANCE],
+        description=(
+            f"{_SOURCE_DESCRIPTIONS[source]}, mapped to the canonical record shape: the "
+            f"latest pull of `{source}` (a view onto the immutable `raw_history.{source}`). "
+            "Rows that cannot be read go to `raw.rejects` with the reason."
+        ),
+    )
+    if source != "apollo":
+
+        @dg.asset(**spec)
+        def raw_source(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+            with duckdb.get_connection() as con:
+                pull = _inbox_pull(con, inputs, source)
+                metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
+            return dg.MaterializeResult(metadata=metadata)
+
+        return raw_source
+
+    @dg.asset(**{**spec, "deps": [SOURCE_PROVENANCE, ICP_SEGMENTS]})
+    def raw_apollo(
+        context: AssetExecutionContext,
+        duckdb: DuckDBStore,
+        inputs: LeadgenInputs,
+        apollo: ApolloResource,
+    ) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            if apollo.enabled:
+                metadata = _apollo_api_pull(context, con, inputs, apollo)
+            else:
+                pull = _inbox_pull(con, inputs, source)
+                metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
+        return dg.MaterializeResult(metadata=metadata)
+
+    return raw_apollo
+
+
+def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChecksDefinition]]:
+    """The `raw/<source>` asset and the checks that guard it."""
+    key = dg.AssetKey([GROUP, source])
+    raw_source = _raw_asset(source)
+
+    @dg.asset_check(
+        asset=key,
+        name="provenance_declared",
+        blocking=True,
+        description=f"`{source}` has a vendor, consent basis and opt-out in the manifest",
+    )
+    def provenance_declared(inputs: LeadgenInputs) -> dg.AssetCheckResult:
+        declared = load_source_manifest(inputs.manifest_path).provenance_for(source) is not None
+        return dg.AssetCheckResult(
+            passed=declared,
+            description=None
+            if declared
+            else (
+                f"source '{source}' has no provenance in {inputs.sources_manifest}: declare its "
+                "vendors, consent basis and opt-out mechanism; until then its rows are held "
+                "back in raw.rejects and not used downstream"
+            ),
+        )
+
+    @dg.asset_check(
+        asset=key,
+        name="rows_conserved",
+        blocking=True,
+        description="every data row of every input file is in the raw table or raw.rejects",
+    )
+    def rows_conserved(duckdb: DuckDBStore) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            gaps = history.conservation_gaps(con, source)
+        return dg.AssetCheckResult(
+            passed=gaps.height == 0,
+            metadata={
+                "files_out_of_balance": gaps.height,
+                "detail": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {r['source_file']}: {r['data_rows']} rows read, {r['stored']} stored"
+                        for r in gaps.iter_rows(named=True)
+                    )
+                    or "every file balances"
+                ),
+            },
+        )
+
+    return raw_source, [provenance_declared, rows_conserved, contract_check(key, RawRecords)]
+
+
+@dg.asset(
+    key=RAW_REJECTS,
+    group_name=GROUP,
+    kinds={"duckdb"},
+    owners=["team:data-engineering"],
+    deps=RAW_SOURCES,
+    description=(
+        "Every input row or API response of the sources' latest pulls that could not be "
+        "used, with file, row, reason and the row as read: broken quoting, no identity, "
+        "unknown format, undeclared vendor. Nothing is dropped silently."
+    ),
+)
+def raw_rejects(duckdb: DuckDBStore) -> dg.MaterializeResult:
+    with duckdb.get_connection() as con:
+        history.ensure_raw_layer(con)
+        by_reason = con.sql(
+            "select source, split_part(reason, ':', 1) as reason, count(*) as n "
+            "from raw.rejects group by all order by source, n desc"
+        ).fetchall()
+        metadata = table_metadata(
+            con,
+            "raw.rejects",
+            by_reason=dg.MetadataValue.md(
+                "\n".join(f"- {s}: {r} — {n}" for s, r, n in by_reason) or "no rejects"
+            ),
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+_raw_assets, _raw_checks = [], []
+for _source in SOURCES:
+    _asset, _checks = build_raw_source(_source)
+    _raw_assets.append(_asset)
+    _raw_checks.extend(_checks)
+
+defs = dg.Definitions(
+    assets=[*_raw_assets, raw_rejects],
+    asset_checks=[*_raw_checks, contract_check(RAW_REJECTS, RawRejects)],
+)

@@ -1,0 +1,410 @@
+"""Email verification: free pre-checks first, verdicts paid for once, a TTL on every verdict.
+
+The order of business for each address of a contact who may be mailed:
+1. Free pre-checks: bad syntax, a disposable domain, a role inbox, or a suppressed address
+   get their verdict here and are never sent to a paid provider.
+2. Verdicts already known: bulk-verification exports dropped in the inbox (`verifications/`)
+   and every earlier paid call (`verify.verdicts`); one younger than the TTL is reused.
+3. Only what is left is verified, through the configured provider; each paid answer is
+   recorded before the next call starts (see `clients.verify_batch`).
+
+Vendor labels inside contact exports (Apollo's "Verified") are inputs, never verdicts: only
+these three paths produce a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from disposable_email_domains import blocklist
+
+from leadgen_pipeline.clients import millionverifier, neverbounce, zerobounce
+from leadgen_pipeline.clients.verifiers import EmailVerifier, Verdict
+from leadgen_pipeline.clients.verify_batch import verify_many
+from leadgen_pipeline.kernel import dates
+from leadgen_pipeline.kernel.csv_reader import open_export, read_csv_cells
+from leadgen_pipeline.kernel.headers import columns_by_key, recognise, signature
+from leadgen_pipeline.kernel.keys import email_match_key, is_role_address, normalize_email
+from leadgen_pipeline.kernel.store import (
+    append_rows,
+    read_table,
+    registered,
+    transaction,
+    write_table,
+)
+from leadgen_pipeline.kernel.vocab import (
+    DEFAULT_TTL_DAYS,
+    UNDELIVERABLE_STATUSES,
+    UNKNOWN_RETRY_DAYS,
+    VERDICT_STATUSES,
+)
+
+PRECHECK = "precheck"
+
+VERDICT_SCHEMA: dict[str, pl.DataType] = {
+    "email": pl.String(),  # the normalised address, lower-cased: the key of every verdict
+    "status": pl.String(),  # one of VERDICT_STATUSES
+    "provider_status": pl.String(),  # the provider's own answer
+    "provider": pl.String(),
+    "checked_at": pl.Datetime("us", "UTC"),
+    "paid": pl.Boolean(),
+    "cost": pl.Float64(),
+    "detail": pl.String(),
+}
+LEDGER_SCHEMA: dict[str, pl.DataType] = {
+    "provider": pl.String(),
+    "email": pl.String(),
+    "cost": pl.Float64(),
+    "called_at": pl.Datetime("us", "UTC"),
+    "run_id": pl.String(),
+}
+
+
+def verification_key(expr: pl.Expr) -> pl.Expr:
+    """The address a verdict is about: normalised, then lower-cased as the providers do."""
+    return normalize_email(expr).str.to_lowercase()
+
+
+def precheck(emails: pl.Series, suppressed_emails: pl.Series, checked_at: datetime) -> pl.DataFrame:
+    """Verdicts the free checks settle: syntax, disposable domain, role inbox, suppression.
+
+    `emails` are raw addresses; the verdict's `email` is the verification key, or the raw
+    text (trimmed, lower-cased) when the address does not even parse.
+    """
+    frame = (
+        pl.DataFrame({"raw": emails})
+        .drop_nulls()
+        .unique()
+        .with_columns(verification_key(pl.col("raw")).alias("email"))
+    )
+    frame = frame.with_columns(
+        pl.col("email").str.extract(r"@(.+)$").alias("domain"),
+        is_role_address(pl.col("email")).fill_null(False).alias("role"),
+        pl.col("email").is_in(suppressed_emails.str.to_lowercase().implode()).alias("suppressed"),
+    )
+    disposable = pl.col("domain").is_in(pl.Series(sorted(blocklist)).implode())
+    verdict = (
+        pl.when(pl.col("email").is_null()).then(pl.lit("invalid|syntax"))
+        .when(pl.col("suppressed")).then(pl.lit("do_not_mail|suppressed"))
+        .when(disposable).then(pl.lit("disposable|disposable_domain"))
+        .when(pl.col("role")).then(pl.lit("role|role_account"))
+    )  # fmt: skip
+    decided = frame.with_columns(verdict.alias("verdict")).filter(pl.col("verdict").is_not_null())
+    return decided.select(
+        pl.coalesce("email", pl.col("raw").str.strip_chars().str.to_lowercase()).alias("email"),
+        pl.col("verdict").str.split("|").list.first().alias("status"),
+        pl.col("verdict").str.split("|").list.last().alias("provider_status"),
+        pl.lit(PRECHECK).alias("provider"),
+        pl.lit(checked_at).cast(pl.Datetime("us", "UTC")).alias("checked_at"),
+        pl.lit(False).alias("paid"),
+        pl.lit(0.0).alias("cost"),
+        pl.lit(None, dtype=pl.String).alias("detail"),
+    ).unique("email")
+
+
+# header signature -> provider; the first whose columns are all present wins
+_EXPORT_KINDS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = (
+    ("zerobounce", (signature("ZB Status"),)),
+    ("millionverifier", (signature("quality", "result"),)),
+    ("neverbounce", (signature("email_status"), signature("result"))),
+)
+
+
+def _mapped(column: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
+    return (
+        column.str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict(mapping, default="unknown", return_dtype=pl.String)
+    )
+
+
+def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.DataFrame:
+    """A bulk verification result export (NeverBounce, ZeroBounce, MillionVerifier) as
+    verdicts dated by the file; an unrecognised file yields none."""
+    read = read_csv_cells(con, open_export(path))
+    kind = recognise(read.header, _EXPORT_KINDS)
+    if kind is None:
+        return pl.DataFrame(schema=VERDICT_SCHEMA)
+    columns = columns_by_key(read.header)
+
+    def cell(name: str) -> pl.Expr:
+        return pl.col(columns[name]) if name in columns else pl.lit(None, dtype=pl.String)
+
+    if kind == "zerobounce":
+        raw_status = cell("zb status").str.to_lowercase()
+        sub = cell("zb sub status").str.to_lowercase()
+        status = (
+            pl.when(raw_status == "do_not_mail")
+            .then(sub.replace_strict(zerobounce.DO_NOT_MAIL_SUB_STATUSES, default="do_not_mail"))
+            .otherwise(_mapped(raw_status, zerobounce.STATUSES))
+        )
+        provider_status = pl.concat_str(raw_status, pl.lit("/"), sub, ignore_nulls=True)
+        email = cell("email address")
+    elif kind == "millionverifier":
+        status = _mapped(cell("result"), millionverifier.RESULTS)
+        provider_status = pl.concat_str(
+            cell("result"), pl.lit("/"), cell("quality"), ignore_nulls=True
+        )
+        email = cell("email")
+    else:
+        result = pl.coalesce(cell("email_status"), cell("result"))
+        status = _mapped(result, neverbounce.RESULTS)
+        provider_status = result
+        email = pl.coalesce(cell("email"), cell("email address"))
+    checked_at = dates.exported_at(path)
+    return (
+        read.cells.select(
+            verification_key(email).alias("email"),
+            status.alias("status"),
+            provider_status.alias("provider_status"),
+            pl.lit(f"{kind}_bulk").alias("provider"),
+            pl.lit(checked_at).cast(pl.Datetime("us", "UTC")).alias("checked_at"),
+            pl.lit(False).alias("paid"),  # paid for outside the pipeline, not by this run
+            pl.lit(0.0).alias("cost"),
+            pl.lit(path.name).alias("detail"),
+        )
+        .drop_nulls("email")
+        .filter(pl.col("status").is_in(list(VERDICT_STATUSES)))
+    )
+
+
+def read_verification_exports(con: duckdb.DuckDBPyConnection, inbox: Path) -> pl.DataFrame:
+    folder = inbox / "verifications"
+    frames = [pl.DataFrame(schema=VERDICT_SCHEMA)]
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        frames.append(read_verification_export(con, path))
+    return pl.concat(frames)
+
+
+def latest_verdicts(verdicts: pl.DataFrame) -> pl.DataFrame:
+    """The newest verdict per address (a paid one wins a tie with an imported one)."""
+    return verdicts.sort(["email", "checked_at", "paid"], descending=[False, True, True]).unique(
+        "email", keep="first", maintain_order=True
+    )
+
+
+def still_to_verify(
+    candidates: pl.Series, known: pl.DataFrame, as_of: datetime, ttl_days: int = DEFAULT_TTL_DAYS
+) -> list[str]:
+    """Addresses with no verdict younger than the TTL: the only ones worth paying for.
+
+    An `unknown` (greylisting, a timeout) is no answer: it is asked again after a day. An
+    `invalid` or `do_not_mail` verdict stands for good: the verdict history keeps the address
+    out of every later paid call.
+    """
+    age = pl.col("checked_at")
+    fresh_if = (
+        # an address found undeliverable is never paid for again, whatever its age
+        pl.when(pl.col("status").is_in(list(UNDELIVERABLE_STATUSES)))
+        .then(True)
+        .when(pl.col("status") == "unknown")
+        .then(age >= as_of - timedelta(days=UNKNOWN_RETRY_DAYS))
+        .otherwise(age >= as_of - timedelta(days=ttl_days))
+    )
+    statuses = known if "status" in known.columns else known.with_columns(status=pl.lit(None))
+    fresh = statuses.filter(fresh_if)["email"]
+    wanted = candidates.drop_nulls().unique().sort()
+    return wanted.filter(~wanted.is_in(fresh.implode())).to_list()
+
+
+def verdict_rows(verdicts: list[Verdict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"email": v.email, "status": v.status, "provider_status": v.provider_status,
+             "provider": v.provider, "checked_at": v.checked_at, "paid": v.paid,
+             "cost": v.cost, "detail": v.detail}
+            for v in verdicts
+        ],
+        schema=VERDICT_SCHEMA,
+    )  # fmt: skip
+
+
+def ensure_verify_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """`verify.verdicts` (every answer) and `verify.ledger` (every paid call), if missing."""
+    with (
+        registered(con, pl.DataFrame(schema=VERDICT_SCHEMA)) as verdicts,
+        registered(con, pl.DataFrame(schema=LEDGER_SCHEMA)) as ledger,
+    ):
+        con.execute("create schema if not exists verify")
+        con.execute(f"create table if not exists verify.verdicts as select * from {verdicts}")
+        con.execute(f"create table if not exists verify.ledger as select * from {ledger}")
+
+
+def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, *, run_id: str) -> None:
+    """Store one answer, and its ledger row if it was paid for, in one transaction: called
+    for each verdict before the next call starts, so a killed run loses no paid answer."""
+    with transaction(con), registered(con, verdict_rows([verdict])) as frame:
+        con.execute(f"insert into verify.verdicts by name select * from {frame}")
+        if verdict.paid:
+            con.execute(
+                "insert into verify.ledger values (?, ?, ?, ?, ?)",
+                [verdict.provider, verdict.email, verdict.cost, verdict.checked_at, run_id],
+            )
+
+
+def email_checks(
+    prechecks: pl.DataFrame, verdicts: pl.DataFrame, as_of: datetime, ttl_days: int
+) -> pl.DataFrame:
+    """`verify.email_checks`: per address, the pre-check verdict if any (a fact no provider
+    can overturn), else the newest verdict, with whether it is still within the TTL."""
+    latest = latest_verdicts(verdicts.join(prechecks.select("email"), on="email", how="anti"))
+    return (
+        pl.concat([prechecks, latest])
+        .with_columns(
+            (pl.col("checked_at") >= as_of - timedelta(days=ttl_days)).alias("within_ttl")
+        )
+        .sort("email")
+    )
+
+
+# verdict -> send track: catch-all domains accept anything, so only capped sends go there
+SEND_TRACKS = {"valid": "main", "catch_all": "capped"}
+
+
+def sendable_now(contacts: pl.DataFrame, checks: pl.DataFrame) -> pl.DataFrame:
+    """Contacts who may be emailed now: not suppressed, not stale, and with a verdict within
+    the TTL that is `valid` (main track) or `catch_all` (capped sends only)."""
+    verdicts = checks.select(
+        pl.col("email").alias("verified_email"),
+        pl.col("status").alias("email_status"),
+        "provider",
+        "checked_at",
+        "within_ttl",
+    )
+    return (
+        contacts.filter(~pl.col("suppressed") & ~pl.col("stale") & pl.col("email").is_not_null())
+        .with_columns(verification_key(pl.col("email")).alias("verified_email"))
+        .join(verdicts, on="verified_email")
+        .filter(pl.col("within_ttl") & pl.col("email_status").is_in(list(SEND_TRACKS)))
+        .with_columns(pl.col("email_status").replace_strict(SEND_TRACKS).alias("send_track"))
+        .select(
+            "person_id",
+            "email",
+            "verified_email",
+            "email_status",
+            "send_track",
+            "provider",
+            "checked_at",
+            "first_name",
+            "last_name",
+            "title",
+            "company_name",
+            "company_domain",
+            "country",
+            "linkedin_url",
+        )
+    )
+
+
+def plan_verification(
+    contacts: pl.DataFrame,
+    suppressed_emails: pl.Series,
+    exports: pl.DataFrame,
+    known: pl.DataFrame,
+    as_of: datetime,
+    ttl_days: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """(pre-check verdicts, bulk-export verdicts not yet stored, addresses to pay for).
+
+    Only mailable contacts count: suppressed people are dropped before anything is paid
+    for, and export verdicts are kept only for addresses held (no personal data beyond
+    need). Addresses the free checks settle are never paid for.
+    """
+    mailable = contacts.filter(~pl.col("suppressed"))
+    prechecks = precheck(mailable["email"], suppressed_emails, as_of)
+    candidates = mailable.select(verification_key(pl.col("email")).alias("e"))["e"]
+    candidates = candidates.filter(~candidates.is_in(prechecks["email"].implode()))
+    held = exports.filter(pl.col("email").is_in(candidates.implode()))
+    new_imports = held.join(known, on=["email", "provider", "checked_at"], how="anti")
+    todo = still_to_verify(candidates, pl.concat([known, new_imports]), as_of, ttl_days)
+    return prechecks, new_imports, todo
+
+
+@dataclass(frozen=True)
+class VerificationRun:
+    """What one verification build did: the verdicts it settled, and what it paid for."""
+
+    checks: pl.DataFrame  # `verify.email_checks`
+    prechecked: int
+    imported: int
+    to_verify: int  # addresses with no verdict within the TTL
+    paid: int  # paid calls recorded in this run
+
+
+def verify_contacts(
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    now: datetime,
+    ttl_days: int,
+    *,
+    client: EmailVerifier | None,
+    run_id: str,
+    max_concurrency: int = 8,
+    rate_per_second: float | None = None,
+) -> VerificationRun:
+    """Settle a verdict for every address of a mailable contact and write `verify.*`.
+
+    Free pre-checks, then bulk exports and earlier verdicts within the TTL; only what is
+    left goes to `client` (none: nothing is paid for and those addresses stay unverified).
+    Each paid answer is recorded before the next call starts; a `ProviderError` stops the
+    batch with every answer so far kept.
+    """
+    ensure_verify_tables(con)
+    suppressed_emails = con.sql(
+        "select key_value from compliance.suppressions where key_type = 'email_key' and not hashed"
+    ).pl()["key_value"]
+    prechecks, new_imports, todo = plan_verification(
+        read_table(con, "core.contacts"),
+        suppressed_emails,
+        read_verification_exports(con, inbox),
+        read_table(con, "verify.verdicts"),
+        now,
+        ttl_days,
+    )
+    append_rows(con, "verify.verdicts", new_imports)
+    paid_before = _ledger_rows(con)
+    if todo and client is not None:
+        verify_many(
+            client,
+            todo,
+            max_concurrency=max_concurrency,
+            rate_per_second=rate_per_second,
+            on_verdict=partial(record_verdict, con.cursor(), run_id=run_id),
+        )
+    checks = email_checks(prechecks, read_table(con, "verify.verdicts"), now, ttl_days)
+    write_table(con, "verify.email_checks", checks)
+    return VerificationRun(
+        checks=checks,
+        prechecked=prechecks.height,
+        imported=new_imports.height,
+        to_verify=len(todo),
+        paid=_ledger_rows(con) - paid_before,
+    )
+
+
+def _ledger_rows(con: duckdb.DuckDBPyConnection) -> int:
+    ((rows,),) = con.execute("select count(*) from verify.ledger").fetchall()
+    return int(rows)
+
+
+def suppression_list(suppressions: pl.DataFrame, checks: pl.DataFrame) -> pl.DataFrame:
+    """The complete list of keys never to contact: the compliance layer's suppressions plus
+    every address verification found invalid or dangerous (spam trap, abuse, do-not-mail)."""
+    undeliverable = checks.filter(pl.col("status").is_in(list(UNDELIVERABLE_STATUSES))).select(
+        pl.lit("undeliverable").alias("kind"),
+        pl.lit("email_key").alias("key_type"),
+        email_match_key(pl.col("email")).alias("key_value"),
+        pl.lit(False).alias("hashed"),
+        pl.col("checked_at").cast(pl.Datetime("us", "UTC")).alias("recorded_at"),
+        pl.format("{} by {}", "status", "provider").alias("reason"),
+        pl.lit("verify.email_checks").alias("source_file"),
+        pl.lit(None, dtype=pl.Int64).alias("source_row"),
+    )
+    return pl.concat(
+        [suppressions, undeliverable.drop_nulls("key_value")], how="diagonal_relaxed"
+    ).unique(["kind", "key_type", "key_value"], keep="first", maintain_order=True)

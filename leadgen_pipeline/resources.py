@@ -1,0 +1,185 @@
+"""Resources: the store and the pipeline's inputs, bound from environment variables."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from leadgen_pipeline.clients.apollo import ApolloClient
+from leadgen_pipeline.clients.http import RetryPolicy
+from leadgen_pipeline.clients.millionverifier import MillionVerifierVerifier
+from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
+from leadgen_pipeline.clients.verifiers import HttpVerifier
+from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
+from leadgen_pipeline.kernel import dates, settings
+from leadgen_pipeline.kernel.vocab import DEFAULT_TTL_DAYS
+
+
+class DuckDBStore(DuckDBResource):
+    """The DuckDB file, with a connection that is closed even when the step fails.
+
+    `DuckDBResource.get_connection` skips `close()` when the block raises, which leaves the
+    file held by a dead connection; the next connection in the process then fails.
+    """
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        config = {"custom_user_agent": "leadgen_pipeline", **self.connection_config}
+        for attempt in range(10):
+            try:
+                connection = duckdb.connect(self.database, read_only=False, config=config)
+                break
+            except duckdb.IOException:  # another process holds the write lock: wait for it
+                if attempt == 9:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+class LeadgenInputs(dg.ConfigurableResource):
+    """The files the pipeline reads (the inbox of exports, ICP segments, source manifest) and
+    the moment it reads them as "now"."""
+
+    inbox: str = settings.DEFAULT_INBOX
+    icp_dir: str = settings.DEFAULT_ICP_DIR
+    sources_manifest: str = settings.DEFAULT_SOURCES_MANIFEST
+    # "now" for staleness, TTLs and windows (ISO date or timestamp); unset = the wall clock
+    as_of: str | None = None
+
+    @property
+    def inbox_path(self) -> Path:
+        return Path(self.inbox)
+
+    @property
+    def icp_path(self) -> Path:
+        return Path(self.icp_dir)
+
+    @property
+    def manifest_path(self) -> Path:
+        return Path(self.sources_manifest)
+
+    def clock(self) -> Callable[[], datetime]:
+        """"Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
+        reference date) every time it is asked, else the wall clock."""
+        pinned = self.as_of or settings.inbox_as_of(self.inbox_path)
+        if not pinned:
+            return lambda: datetime.now(tz=UTC)
+        moment = dates.as_of(pinned)
+        return lambda: moment
+
+    def now(self) -> datetime:
+        return self.clock()()
+
+
+class ApolloResource(dg.ConfigurableResource):
+    """The Apollo People API. Without a key, `raw/apollo` reads the inbox instead."""
+
+    api_key: str | None = None
+    base_url: str = "https://api.apollo.io"
+    # a cap on reveals per segment and pull: a budget guard, unset = no cap
+    max_records_per_segment: int | None = None
+    max_attempts: int = 5
+    retry_base_delay_s: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+    def client(self) -> ApolloClient:
+        if not self.api_key:
+            raise ValueError("APOLLO_API_KEY is not set")
+        policy = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
+        return ApolloClient(api_key=self.api_key, base_url=self.base_url, policy=policy)
+
+
+def apollo_from_env() -> ApolloResource:
+    """API mode when `APOLLO_API_KEY` is set; the key is bound as an EnvVar, never a value."""
+    if not os.environ.get("APOLLO_API_KEY"):
+        return ApolloResource()
+    return ApolloResource(
+        api_key=dg.EnvVar("APOLLO_API_KEY"),
+        base_url=os.environ.get("APOLLO_BASE_URL") or "https://api.apollo.io",
+    )
+
+
+VERIFIERS: dict[str, type[HttpVerifier]] = {
+    "neverbounce": NeverBounceVerifier,
+    "zerobounce": ZeroBounceVerifier,
+    "millionverifier": MillionVerifierVerifier,
+}
+
+
+class VerifierResource(dg.ConfigurableResource):
+    """The paid email verifier. Without a provider and key, only free pre-checks and the
+    inbox's bulk-verification exports produce verdicts, and nothing is paid for."""
+
+    provider: str | None = None  # neverbounce | zerobounce | millionverifier
+    api_key: str | None = None
+    base_url: str | None = None
+    ttl_days: int = DEFAULT_TTL_DAYS
+    max_concurrency: int = 8
+    rate_per_second: float | None = None  # default: the provider's documented limit
+    cost_per_check: float = 1.0
+    max_attempts: int = 5
+    retry_base_delay_s: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.provider and self.api_key)
+
+    def verifier(self, now: Callable[[], datetime] | None = None) -> HttpVerifier:
+        """The configured client; `now` stamps each verdict (a pinned run's clock)."""
+        if not self.enabled or self.provider not in VERIFIERS:
+            raise ValueError(f"no usable verifier configured (provider={self.provider!r})")
+        policy = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
+        return VERIFIERS[self.provider](
+            self.api_key or "",
+            base_url=self.base_url,
+            policy=policy,
+            cost_per_check=self.cost_per_check,
+            **({"now": now} if now else {}),
+        )
+
+
+def verifier_from_env() -> VerifierResource:
+    """`LEADGEN_VERIFIER` names the provider (or the one provider whose key is set); its key
+    comes from `<PROVIDER>_API_KEY` as an EnvVar, its base URL from `<PROVIDER>_BASE_URL`."""
+    provider = os.environ.get("LEADGEN_VERIFIER")
+    if not provider:
+        keyed = [name for name in VERIFIERS if os.environ.get(f"{name.upper()}_API_KEY")]
+        provider = keyed[0] if len(keyed) == 1 else None
+    if not provider or not os.environ.get(f"{provider.upper()}_API_KEY"):
+        return VerifierResource(ttl_days=settings.verify_ttl_days())
+    return VerifierResource(
+        provider=provider,
+        api_key=dg.EnvVar(f"{provider.upper()}_API_KEY"),
+        base_url=os.environ.get(f"{provider.upper()}_BASE_URL") or None,
+        ttl_days=settings.verify_ttl_days(),
+    )
+
+
+def local_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources for a local run: the embedded DuckDB file and the local inbox."""
+    database = settings.ensure_parent(settings.duckdb_path())
+    return {
+        "duckdb": DuckDBStore(database=str(database)),
+        "inputs": LeadgenInputs(
+            inbox=settings.inbox_path(),
+            icp_dir=settings.icp_dir(),
+            sources_manifest=settings.sources_manifest_path(),
+            as_of=settings.as_of(),
+        ),
+        "apollo": apollo_from_env(),
+        "verifier": verifier_from_env(),
+    }
