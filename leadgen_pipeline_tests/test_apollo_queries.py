@@ -185,8 +185,8 @@ def test_no_disqualifiers_disqualify_nobody() -> None:
 
 # --- canonical mapping -------------------------------------------------------------------
 
-# The documented people/match person (formats.md §5b); names there are elided, so neutral
-# placeholders stand in for them.
+# The documented people/match person (docs/vendor-formats.md §5b); names there are elided,
+# so neutral placeholders stand in for them.
 DOCUMENTED_PERSON: dict = {
     "id": "6a571f6b746a3e000c64720e",
     "first_name": "Jordan",

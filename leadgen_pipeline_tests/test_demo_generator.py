@@ -1,6 +1,6 @@
 """The demo inbox generator: determinism, real vendor headers, ground truth, count conservation.
 
-Header lists below are copied from shared/reference/formats.md (§1a, §1c, §1d, §2a, §3a,
+Header lists below are copied from docs/vendor-formats.md (§1a, §1c, §1d, §2a, §3a,
 §3b), independently of the generator's own constants.
 """
 
@@ -23,7 +23,7 @@ from leadgen_pipeline.demo.generator import InboxSummary, generate_inbox
 AS_OF = date(2026, 11, 20)
 CONTACT_SOURCES = ("apollo", "cognism", "sales_navigator", "directory")
 
-# --- formats.md, verbatim ------------------------------------------------------------------
+# --- docs/vendor-formats.md, verbatim -------------------------------------------------------------
 APOLLO_1A = (
     "First Name,Last Name,Title,Company,Company Name for Emails,Email,Email Status,Email "
     "Confidence,Seniority,Departments,Contact Owner,First Phone,Work Direct Phone,Home "

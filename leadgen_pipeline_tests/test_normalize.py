@@ -1,4 +1,4 @@
-"""Match keys: every rule on the shapes real exports carry (formats.md §1, §2, §8)."""
+"""Match keys: every rule on the shapes real exports carry (docs/vendor-formats.md §1, §2, §8)."""
 
 from __future__ import annotations
 

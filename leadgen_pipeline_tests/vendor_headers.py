@@ -1,4 +1,4 @@
-"""Real export headers, copied from ../shared/reference/formats.md (not from the package),
+"""Real export headers, copied from docs/vendor-formats.md (not from the package),
 so the tests check the registry against what vendors actually ship."""
 
 from __future__ import annotations

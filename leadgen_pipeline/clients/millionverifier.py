@@ -2,7 +2,7 @@
 
 `GET {base}/api/v3/?api=…&email=…&timeout=…` answers
 `{"email": ..., "result": "ok", "resultcode": 1, "subresult": "", "role": false,
-"credits": 9874, "error": "", ...}` (formats.md §5e).
+"credits": 9874, "error": "", ...}` (docs/vendor-formats.md §5e).
 
 `resultcode` 1 ok, 2 catch_all, 3 unknown, 5 disposable, 6 invalid are verdicts. 4 (`result:
 error`) is never a verdict: a bad key answers HTTP 200 with `{"result": "error",

@@ -1,7 +1,7 @@
 """NeverBounce v4 single check as an `EmailVerifier`.
 
 `GET {base}/v4/single/check?key=…&email=…&timeout=…` answers
-`{"status": "success", "result": "valid", "flags": [...], ...}` (formats.md §5c).
+`{"status": "success", "result": "valid", "flags": [...], ...}` (docs/vendor-formats.md §5c).
 
 Errors arrive with HTTP 200 and a `status` other than `success` (developers.neverbounce.com,
 error handling), so `status` is read before `result`:

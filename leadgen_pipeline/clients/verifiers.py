@@ -36,9 +36,10 @@ Which answers spend a credit (`paid`), and where that comes from:
 
 - ZeroBounce: `unknown` costs nothing ("We do not charge credits [when] the email
   verification status is 'unknown'", zerobounce.net/email-validation-pricing; also the
-  greylisting note in providers.md), and the sandbox addresses (`valid@example.com`,
-  `catch_all@example.com`, ... `ZEROBOUNCE_SANDBOX_ADDRESSES`) cost nothing (formats.md §5d;
-  the list is ZeroBounce's documented sandbox set). Every other status is paid.
+  greylisting note in docs/vendor-formats.md §5), and the sandbox addresses (`valid@example.com`,
+  `catch_all@example.com`, ... `ZEROBOUNCE_SANDBOX_ADDRESSES`) cost nothing
+  (docs/vendor-formats.md §5d; the list is ZeroBounce's documented sandbox set).
+  Every other status is paid.
 - MillionVerifier: through the API "we deduct your credits ... for good (ok) and bad
   (invalid, disposable) emails. We don't deduct any credits for risky (unknown and
   catch-all) emails" (help.millionverifier.com, "Refund for Risky Emails"). The same page

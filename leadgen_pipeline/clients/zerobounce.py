@@ -1,8 +1,8 @@
 """ZeroBounce v2 validate as an `EmailVerifier`.
 
 `GET {base}/v2/validate?api_key=…&email=…&ip_address=&timeout=…` answers
-`{"address": ..., "status": "valid", "sub_status": "", ...}` (formats.md §5d). `spamtrap`,
-`abuse` and `do_not_mail` are ordinary 200 answers that must suppress the address.
+`{"address": ..., "status": "valid", "sub_status": "", ...}` (docs/vendor-formats.md §5d).
+`spamtrap`, `abuse` and `do_not_mail` are ordinary 200 answers that must suppress the address.
 
 Answers without `status`, still HTTP 200:
 

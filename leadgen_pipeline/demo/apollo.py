@@ -1,4 +1,4 @@
-"""Apollo contacts exports (header versions 1a, 1c and 1d of formats.md §1)."""
+"""Apollo contacts exports (header versions 1a, 1c and 1d of docs/vendor-formats.md §1)."""
 
 from __future__ import annotations
 

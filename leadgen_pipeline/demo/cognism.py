@@ -1,4 +1,5 @@
-"""Cognism exports: the platform/CRM field set and the CSV-enrichment output (formats.md §3c)."""
+"""Cognism exports: the platform/CRM field set and the CSV-enrichment output
+(docs/vendor-formats.md §3c)."""
 
 from __future__ import annotations
 

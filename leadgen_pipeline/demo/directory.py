@@ -27,7 +27,7 @@ def build_zoominfo(draw: Draw, records: pl.DataFrame) -> pl.DataFrame:
     score = draw.integers(key, "zi.score", 70, 100)
     email = pl.col("email_out")
     cells = {
-        # Exports contain negative contact ids (formats.md), so ids must stay strings.
+        # Exports contain negative contact ids (docs/vendor-formats.md), so ids must stay strings.
         "ZoomInfo Contact ID": pl.when(draw.chance(pl.col("pid"), "zi.neg", 0.03))
         .then(-contact_id)
         .otherwise(contact_id),

@@ -1,7 +1,7 @@
 """Column headers of the vendor exports the demo inbox imitates.
 
 Apollo, PhantomBuster, ZoomInfo and Lusha lists are copied in order from
-`shared/reference/formats.md`; the others follow the column names documented there (their
+`docs/vendor-formats.md`; the others follow the column names documented there (their
 full order is not confirmed by any public file).
 """
 

@@ -1,4 +1,5 @@
-"""Fake email-verification APIs on loopback that speak the documented shapes (formats.md §5c-5e).
+"""Fake email-verification APIs on loopback that speak the documented shapes
+(docs/vendor-formats.md §5c-5e).
 
 - `FakeNeverBounce`: `GET /v4/single/check?key=&email=` — `{"status": "success", "result":
   ..., "flags": [...]}`; errors inside a 200 (`auth_failure`, `throttle_triggered`, ...).
