@@ -16,11 +16,12 @@ import httpx
 import pytest
 
 from leadgen_pipeline.clients.apollo import (
+    APOLLO_DISPLAY_CAP,
     BULK_MATCH_PATH,
     SEARCH_PATH,
     ApolloClient,
     ApolloRateLimitExhausted,
-    pull_people,
+    ApolloSearchQuery,
 )
 from leadgen_pipeline.clients.http import (
     ProviderError,
@@ -29,11 +30,8 @@ from leadgen_pipeline.clients.http import (
     scrub_text,
     send_with_retries,
 )
-from leadgen_pipeline.layers.raw.apollo_queries import (
-    APOLLO_DISPLAY_CAP,
-    ApolloSearchQuery,
-    plan_queries,
-)
+from leadgen_pipeline.layers.raw.apollo_pull import pull_people
+from leadgen_pipeline.layers.raw.apollo_queries import plan_queries
 from leadgen_pipeline.layers.raw.apollo_records import people_to_canonical
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA
 from leadgen_pipeline_tests.fakes import FakeClock, Fault

@@ -8,11 +8,10 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
+from leadgen_pipeline.clients.apollo import APOLLO_DISPLAY_CAP, ApolloSearchQuery
 from leadgen_pipeline.kernel.values import country_code
 from leadgen_pipeline.layers.raw.apollo_queries import (
-    APOLLO_DISPLAY_CAP,
     STANDARD_EMPLOYEE_BUCKETS,
-    ApolloSearchQuery,
     is_disqualified_title,
     plan_queries,
     split_query,

@@ -1,4 +1,4 @@
-"""Apollo.io API client: free People API Search, paid bulk reveal, and a credit-safe pull.
+"""Apollo.io API client: free People API Search and paid bulk reveal; transport only.
 
 Endpoints (https://docs.apollo.io):
 - `POST /api/v1/mixed_people/api_search`: free, needs a master key, returns no emails; shows
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -32,15 +32,14 @@ from leadgen_pipeline.clients.http import (
     send_with_retries,
     trim_body,
 )
-from leadgen_pipeline.layers.raw.apollo_queries import (
-    APOLLO_DISPLAY_CAP,
-    APOLLO_MAX_PAGES,
-    APOLLO_MAX_PER_PAGE,
-    ApolloSearchQuery,
-    is_disqualified_title,
-)
 
 logger = logging.getLogger(__name__)
+
+APOLLO_DISPLAY_CAP = 50_000
+APOLLO_MAX_PER_PAGE = 100
+APOLLO_MAX_PAGES = 500
+
+EmployeeRange = tuple[int, int | None]  # (min, max) inclusive; max None = open-ended ("10001,")
 
 PROVIDER = "apollo"
 DEFAULT_BASE_URL = "https://api.apollo.io"
@@ -54,6 +53,72 @@ WINDOWS: dict[str, float] = {"minute": 60.0, "hourly": 3600.0, "24-hour": 86400.
 WINDOW_MARGIN_S = 1.0
 
 
+@dataclass(frozen=True)
+class ApolloSearchQuery:
+    """One People API Search filter set. Empty fields are not sent (no filter).
+
+    Within a field Apollo ORs the values; across fields it ANDs them.
+    """
+
+    titles: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    seniorities: tuple[str, ...] = ()
+    employee_ranges: tuple[EmployeeRange, ...] = ()
+    domains: tuple[str, ...] = ()
+    keywords: str | None = None
+
+    def to_body(self, page: int = 1, per_page: int = APOLLO_MAX_PER_PAGE) -> dict[str, Any]:
+        """The JSON body for `POST /api/v1/mixed_people/api_search` for one page."""
+        if page < 1:
+            raise ValueError("page is 1-based")
+        if not 1 <= per_page <= APOLLO_MAX_PER_PAGE:
+            raise ValueError(f"per_page must be between 1 and {APOLLO_MAX_PER_PAGE}")
+        body: dict[str, Any] = {}
+        if self.titles:
+            body["person_titles"] = list(self.titles)
+        if self.locations:
+            body["person_locations"] = list(self.locations)
+        if self.seniorities:
+            body["person_seniorities"] = list(self.seniorities)
+        if self.employee_ranges:
+            body["organization_num_employees_ranges"] = [
+                format_employee_range(r) for r in self.employee_ranges
+            ]
+        if self.domains:
+            body["q_organization_domains_list"] = list(self.domains)
+        if self.keywords:
+            body["q_keywords"] = self.keywords
+        body["page"] = page
+        body["per_page"] = per_page
+        return body
+
+    def describe(self) -> str:
+        """A short human-readable summary, for warnings and logs."""
+        parts = []
+        if self.titles:
+            parts.append("titles=" + "|".join(self.titles))
+        if self.locations:
+            parts.append("locations=" + "|".join(self.locations))
+        if self.seniorities:
+            parts.append("seniorities=" + "|".join(self.seniorities))
+        if self.employee_ranges:
+            parts.append(
+                "employees=" + "|".join(format_employee_range(r) for r in self.employee_ranges)
+            )
+        if self.domains:
+            parts.append("domains=" + "|".join(self.domains))
+        if self.keywords:
+            parts.append(f"keywords={self.keywords}")
+        return "{" + ", ".join(parts) + "}" if parts else "{all people}"
+
+
+def format_employee_range(employee_range: EmployeeRange) -> str:
+    """Apollo's `"min,max"` form; an open-ended range is `"min,"`."""
+    low, high = employee_range
+    return f"{low}," if high is None else f"{low},{high}"
+
+
+
 class ApolloRateLimitExhausted(ProviderError):
     """Apollo's daily request budget (or a window longer than the client may wait) is spent."""
 
@@ -65,21 +130,6 @@ class RateWindow:
     limit: int | None = None
     left: int | None = None
     started_at: float | None = None  # our clock; no later than the window's true start
-
-
-@dataclass
-class ApolloPull:
-    """The outcome of `pull_people`: what was revealed and what was deliberately not."""
-
-    matches: list[dict[str, Any]] = field(default_factory=list)
-    searched: int = 0
-    skipped_disqualified: int = 0
-    skipped_already_revealed: int = 0
-    credits_spent: int = 0
-    warnings: list[str] = field(default_factory=list)
-    skipped_duplicates: int = 0
-    # people the search showed again who were revealed (and paid for) in an earlier pull
-    found_already_revealed: list[str] = field(default_factory=list)
 
 
 def _header_int(headers: httpx.Headers, name: str) -> int | None:
@@ -349,63 +399,3 @@ class ApolloClient(PooledClient):
             if on_chunk is not None:
                 on_chunk(matches)
         return revealed
-
-
-def pull_people(
-    client: ApolloClient,
-    queries: Iterable[ApolloSearchQuery],
-    *,
-    disqualifier_titles: Sequence[str],
-    already_revealed: set[str],
-    max_records: int | None,
-    on_revealed: Callable[[list[dict[str, Any]]], None] | None = None,
-) -> ApolloPull:
-    """Search each planned query and reveal only the people worth paying for.
-
-    Drops people whose title matches a disqualifier, people revealed in an earlier pull
-    (`already_revealed`), and repeats across queries, before any paid call; then reveals the
-    rest through `bulk_match`, at most `max_records` of them. Searching stops as soon as
-    `max_records` candidates are found. `on_revealed` receives each paid batch as it arrives.
-    """
-    pull = ApolloPull()
-    candidates: list[str] = []
-    seen: set[str] = set()
-    credits_before = client.credits_spent
-    limit_reached = False
-    for query in queries:
-        shown = 0
-        for person in client.search_people(query):
-            pull.searched += 1
-            shown += 1
-            person_id = str(person.get("id") or "")
-            if not person_id:
-                continue
-            if person_id in seen:
-                pull.skipped_duplicates += 1
-                continue
-            seen.add(person_id)
-            if is_disqualified_title(person.get("title"), disqualifier_titles):
-                pull.skipped_disqualified += 1
-            elif person_id in already_revealed:
-                pull.skipped_already_revealed += 1
-                pull.found_already_revealed.append(person_id)
-            else:
-                candidates.append(person_id)
-                if max_records is not None and len(candidates) >= max_records:
-                    limit_reached = True
-                    break
-        total = client.last_search_total
-        if not limit_reached and total is not None and total > APOLLO_DISPLAY_CAP:
-            pull.warnings.append(
-                f"Apollo query {query.describe()} matches {total:,} people; search showed "
-                f"{shown:,}, so {total - shown:,} records were not reachable."
-            )
-        if limit_reached:
-            pull.warnings.append(
-                f"Stopped at max_records={max_records:,}: any further matching people were not "
-                "searched or revealed."
-            )
-            break
-    pull.matches = client.bulk_match(candidates, on_chunk=on_revealed)
-    pull.credits_spent = client.credits_spent - credits_before
-    return pull

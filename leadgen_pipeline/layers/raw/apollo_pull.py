@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,10 +19,10 @@ import duckdb
 import polars as pl
 import pycountry
 
-from leadgen_pipeline.clients.apollo import ApolloClient, pull_people
+from leadgen_pipeline.clients.apollo import APOLLO_DISPLAY_CAP, ApolloClient, ApolloSearchQuery
 from leadgen_pipeline.kernel.store import transaction
 from leadgen_pipeline.layers.config.icp import IcpSegment
-from leadgen_pipeline.layers.raw.apollo_queries import ApolloSearchQuery, plan_queries
+from leadgen_pipeline.layers.raw.apollo_queries import is_disqualified_title, plan_queries
 from leadgen_pipeline.layers.raw.apollo_records import SOURCE_FILE, people_to_canonical
 from leadgen_pipeline.layers.raw.canonical import REJECT_SCHEMA, conform
 from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA
@@ -42,6 +42,81 @@ class ApolloRun:
     skipped_disqualified: int = 0
     credits_spent: int = 0
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApolloPull:
+    """The outcome of `pull_people`: what was revealed and what was deliberately not."""
+
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    searched: int = 0
+    skipped_disqualified: int = 0
+    skipped_already_revealed: int = 0
+    credits_spent: int = 0
+    warnings: list[str] = field(default_factory=list)
+    skipped_duplicates: int = 0
+    # people the search showed again who were revealed (and paid for) in an earlier pull
+    found_already_revealed: list[str] = field(default_factory=list)
+
+
+def pull_people(
+    client: ApolloClient,
+    queries: Iterable[ApolloSearchQuery],
+    *,
+    disqualifier_titles: Sequence[str],
+    already_revealed: set[str],
+    max_records: int | None,
+    on_revealed: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> ApolloPull:
+    """Search each planned query and reveal only the people worth paying for.
+
+    Drops people whose title matches a disqualifier, people revealed in an earlier pull
+    (`already_revealed`), and repeats across queries, before any paid call; then reveals the
+    rest through `bulk_match`, at most `max_records` of them. Searching stops as soon as
+    `max_records` candidates are found. `on_revealed` receives each paid batch as it arrives.
+    """
+    pull = ApolloPull()
+    candidates: list[str] = []
+    seen: set[str] = set()
+    credits_before = client.credits_spent
+    limit_reached = False
+    for query in queries:
+        shown = 0
+        for person in client.search_people(query):
+            pull.searched += 1
+            shown += 1
+            person_id = str(person.get("id") or "")
+            if not person_id:
+                continue
+            if person_id in seen:
+                pull.skipped_duplicates += 1
+                continue
+            seen.add(person_id)
+            if is_disqualified_title(person.get("title"), disqualifier_titles):
+                pull.skipped_disqualified += 1
+            elif person_id in already_revealed:
+                pull.skipped_already_revealed += 1
+                pull.found_already_revealed.append(person_id)
+            else:
+                candidates.append(person_id)
+                if max_records is not None and len(candidates) >= max_records:
+                    limit_reached = True
+                    break
+        total = client.last_search_total
+        if not limit_reached and total is not None and total > APOLLO_DISPLAY_CAP:
+            pull.warnings.append(
+                f"Apollo query {query.describe()} matches {total:,} people; search showed "
+                f"{shown:,}, so {total - shown:,} records were not reachable."
+            )
+        if limit_reached:
+            pull.warnings.append(
+                f"Stopped at max_records={max_records:,}: any further matching people were not "
+                "searched or revealed."
+            )
+            break
+    pull.matches = client.bulk_match(candidates, on_chunk=on_revealed)
+    pull.credits_spent = client.credits_spent - credits_before
+    return pull
 
 
 def query_for_segment(segment: IcpSegment) -> ApolloSearchQuery:

@@ -1,4 +1,4 @@
-"""Apollo People API Search queries: request bodies, and planning around the display cap.
+"""Apollo People API Search: planning queries around the display cap, from the ICPs.
 
 Apollo's search shows at most 50,000 records for one query (100 per page, 500 pages). A pull
 wider than that is planned as several narrower queries, each under the cap, whose union reaches
@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
-from typing import Any
 
-APOLLO_DISPLAY_CAP = 50_000
-APOLLO_MAX_PER_PAGE = 100
-APOLLO_MAX_PAGES = 500
-
-EmployeeRange = tuple[int, int | None]  # (min, max) inclusive; max None = open-ended ("10001,")
+from leadgen_pipeline.clients.apollo import (
+    APOLLO_DISPLAY_CAP,
+    ApolloSearchQuery,
+    EmployeeRange,
+)
 
 # Apollo's own headcount buckets (the ones its UI offers); finer splits stay aligned to them.
 STANDARD_EMPLOYEE_BUCKETS: tuple[EmployeeRange, ...] = (
@@ -33,71 +32,6 @@ STANDARD_EMPLOYEE_BUCKETS: tuple[EmployeeRange, ...] = (
     (5001, 10000),
     (10001, None),
 )
-
-
-@dataclass(frozen=True)
-class ApolloSearchQuery:
-    """One People API Search filter set. Empty fields are not sent (no filter).
-
-    Within a field Apollo ORs the values; across fields it ANDs them.
-    """
-
-    titles: tuple[str, ...] = ()
-    locations: tuple[str, ...] = ()
-    seniorities: tuple[str, ...] = ()
-    employee_ranges: tuple[EmployeeRange, ...] = ()
-    domains: tuple[str, ...] = ()
-    keywords: str | None = None
-
-    def to_body(self, page: int = 1, per_page: int = APOLLO_MAX_PER_PAGE) -> dict[str, Any]:
-        """The JSON body for `POST /api/v1/mixed_people/api_search` for one page."""
-        if page < 1:
-            raise ValueError("page is 1-based")
-        if not 1 <= per_page <= APOLLO_MAX_PER_PAGE:
-            raise ValueError(f"per_page must be between 1 and {APOLLO_MAX_PER_PAGE}")
-        body: dict[str, Any] = {}
-        if self.titles:
-            body["person_titles"] = list(self.titles)
-        if self.locations:
-            body["person_locations"] = list(self.locations)
-        if self.seniorities:
-            body["person_seniorities"] = list(self.seniorities)
-        if self.employee_ranges:
-            body["organization_num_employees_ranges"] = [
-                format_employee_range(r) for r in self.employee_ranges
-            ]
-        if self.domains:
-            body["q_organization_domains_list"] = list(self.domains)
-        if self.keywords:
-            body["q_keywords"] = self.keywords
-        body["page"] = page
-        body["per_page"] = per_page
-        return body
-
-    def describe(self) -> str:
-        """A short human-readable summary, for warnings and logs."""
-        parts = []
-        if self.titles:
-            parts.append("titles=" + "|".join(self.titles))
-        if self.locations:
-            parts.append("locations=" + "|".join(self.locations))
-        if self.seniorities:
-            parts.append("seniorities=" + "|".join(self.seniorities))
-        if self.employee_ranges:
-            parts.append(
-                "employees=" + "|".join(format_employee_range(r) for r in self.employee_ranges)
-            )
-        if self.domains:
-            parts.append("domains=" + "|".join(self.domains))
-        if self.keywords:
-            parts.append(f"keywords={self.keywords}")
-        return "{" + ", ".join(parts) + "}" if parts else "{all people}"
-
-
-def format_employee_range(employee_range: EmployeeRange) -> str:
-    """Apollo's `"min,max"` form; an open-ended range is `"min,"`."""
-    low, high = employee_range
-    return f"{low}," if high is None else f"{low},{high}"
 
 
 def _intersect(a: EmployeeRange, b: EmployeeRange) -> EmployeeRange | None:
