@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from leadgen_pipeline.definitions import build_defs, layer_definitions
+from leadgen_pipeline.definitions import layer_definitions
 from leadgen_pipeline.layers.raw.canonical import SOURCES
-from leadgen_pipeline.resources import (
-    ApolloResource,
-    DuckDBStore,
-    LeadgenInputs,
-    VerifierResource,
-)
 from leadgen_pipeline_tests import vendor_headers as vh
-
-PROJECT = Path(__file__).resolve().parents[1]
-# "now" for every test build: business dates never come from the wall clock
-TEST_AS_OF = "2026-11-25"
+from leadgen_pipeline_tests.builds import PROJECT, Build, bound_defs, run_all
+from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 
 EXPECTED_KEYS = {
     "config/icp_segments", "config/source_provenance", "raw/apollo", "raw/cognism",
@@ -29,38 +20,6 @@ EXPECTED_KEYS = {
     "core/contact_links", "core/contacts", "core/accounts", "verify/email_checks",
     "core/erasure_log", "verify/ledger", "verify/sendable_contacts", "verify/suppression_list",
 }  # fmt: skip
-
-
-def bound_defs(
-    tmp_path: Path,
-    inbox: Path,
-    manifest: Path | None = None,
-    *,
-    icp_dir: Path | None = None,
-    apollo: ApolloResource | None = None,
-    verifier: VerifierResource | None = None,
-    as_of: str = TEST_AS_OF,
-) -> dg.Definitions:
-    return build_defs(
-        {
-            "duckdb": DuckDBStore(database=str(tmp_path / "leadgen.duckdb")),
-            "inputs": LeadgenInputs(
-                inbox=str(inbox),
-                icp_dir=str(icp_dir or PROJECT / "data/icp"),
-                sources_manifest=str(manifest or PROJECT / "data/sources.yaml"),
-                as_of=as_of,
-            ),
-            "apollo": apollo or ApolloResource(),
-            "verifier": verifier or VerifierResource(),
-        }
-    )
-
-
-def run_all(defs: dg.Definitions, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
-    job = defs.resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error
-    )
 
 
 def small_inbox(inbox: Path) -> None:
@@ -138,13 +97,13 @@ def test_undeclared_source_fails_its_blocking_check_and_keeps_rows_out(
         assert con.sql("select count(*) from raw.cognism").fetchall() == [(0,)]
 
 
-def test_demo_inbox_materialises_with_every_check_green(tmp_path: Path) -> None:
-    inbox = tmp_path / "sample"
-    shutil.copytree(PROJECT / "data/sample", inbox)
-    result = run_all(bound_defs(tmp_path, inbox))
+def test_demo_inbox_materialises_with_every_check_green(
+    demo_build: tuple[Build, dg.ExecuteInProcessResult],
+) -> None:
+    build, result = demo_build
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
-    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(build.store), read_only=True) as con:
         for source in ("apollo", "cognism", "sales_navigator", "directory"):
             assert con.sql(f"select count(*) from raw.{source}").fetchall()[0][0] > 100, source
         reasons = {
@@ -164,6 +123,16 @@ def test_demo_inbox_materialises_with_every_check_green(tmp_path: Path) -> None:
             ).fetchall()
         )
     # the generator's own count of the records it wrote, file by file, is what landed
-    written = json.loads((inbox / "_manifest.json").read_text())["records"]
+    written = json.loads((build.inbox / "_manifest.json").read_text())["records"]
     in_sources = {f: n for f, n in written.items() if f.split("/")[0] in SOURCES and n}
     assert stored == in_sources
+
+
+def test_demo_builds_the_recorded_row_count_in_every_table(
+    demo_build: tuple[Build, dg.ExecuteInProcessResult],
+) -> None:
+    """A restructure must not change what the demo builds; a change that should is recorded
+    with `python -m leadgen_pipeline_tests.row_counts` and reviewed in its diff."""
+    build, _ = demo_build
+    recorded = json.loads(ROW_COUNTS.read_text())
+    assert row_counts(build.store) == recorded

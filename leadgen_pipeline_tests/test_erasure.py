@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.test_definitions import PROJECT, bound_defs, run_all
+from leadgen_pipeline_tests.builds import Build, bound_defs, run_all
 
 
 def erased_people(inbox: Path) -> tuple[list[str], list[str], list[str]]:
@@ -63,15 +62,11 @@ def occurrences(store: Path, needles: list[str]) -> list[tuple[str, str]]:
     return found
 
 
-def test_erased_people_leave_no_trace_in_any_table_across_rebuilds(tmp_path: Path) -> None:
-    inbox = tmp_path / "sample"
-    shutil.copytree(PROJECT / "data/sample", inbox)
+def test_erased_people_leave_no_trace_in_any_table_across_rebuilds(demo_copy: Build) -> None:
+    inbox, store = demo_copy.inbox, demo_copy.store
     emails, slugs, names = erased_people(inbox)
     assert len(emails) > 5 and names, "the demo asks to erase people who are in its sources"
     needles = emails + [f"/in/{s}" for s in slugs] + names
-    store = tmp_path / "leadgen.duckdb"
-    defs = bound_defs(tmp_path, inbox)
-    assert run_all(defs).success
     assert occurrences(store, needles) == []
     with duckdb.connect(str(store), read_only=True) as con:
         ((hashed,),) = con.sql(
@@ -79,8 +74,7 @@ def test_erased_people_leave_no_trace_in_any_table_across_rebuilds(tmp_path: Pat
         ).fetchall()
     assert hashed >= len(emails)
 
-    # a rebuild, then a new export that brings one of them back: dropped on arrival
-    assert run_all(defs).success
+    # a rebuild with a new export that brings one of them back: dropped on arrival
     vh.write_export(
         inbox / "apollo/apollo-contacts-export-2026-11-24.csv",
         vh.APOLLO_2026,
@@ -95,7 +89,7 @@ def test_erased_people_leave_no_trace_in_any_table_across_rebuilds(tmp_path: Pat
             {"First Name": "Still", "Last Name": "Here", "Email": "still.here@keep.example"},
         ],
     )
-    assert run_all(defs).success
+    assert run_all(bound_defs(demo_copy.folder, inbox, as_of=None)).success
     assert occurrences(store, [*needles, "back again"]) == []
     with duckdb.connect(str(store), read_only=True) as con:
         kept = con.sql("select count(*) from core.contacts where email = 'still.here@keep.example'")

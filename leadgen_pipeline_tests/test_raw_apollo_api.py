@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 from leadgen_pipeline.resources import ApolloResource
+from leadgen_pipeline_tests.builds import PROJECT, bound_defs
 from leadgen_pipeline_tests.fakes import Fault, Reply
 from leadgen_pipeline_tests.fakes.apollo_server import (
     BULK_MATCH_PATH,
     SEARCH_PATH,
     FakeApolloServer,
 )
-from leadgen_pipeline_tests.test_definitions import PROJECT, bound_defs
 
 KEY = "test-master-key-0123456789"
 

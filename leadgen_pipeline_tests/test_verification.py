@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from leadgen_pipeline.layers.verify.verification import (
     precheck,
@@ -21,8 +22,8 @@ from leadgen_pipeline.layers.verify.verification import (
     still_to_verify,
 )
 from leadgen_pipeline_tests import vendor_headers as vh
+from leadgen_pipeline_tests.builds import Build, bound_defs, run_all
 from leadgen_pipeline_tests.fakes.verifier_servers import FakeNeverBounce
-from leadgen_pipeline_tests.test_definitions import bound_defs, run_all
 from leadgen_pipeline_tests.verify_run import run_verification
 
 KEY = "nb-test-key-123"
@@ -115,16 +116,35 @@ def contacts_inbox(inbox: Path, people: int) -> list[str]:
     return emails
 
 
+PEOPLE = 60
+
+
+@pytest.fixture(scope="module")
+def contacts_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, list[str]]:
+    """A store built once per module from a Cognism export of `PEOPLE` contacts, with no
+    paid verifier yet; each test verifies a copy of it."""
+    folder = tmp_path_factory.mktemp("contacts")
+    emails = contacts_inbox(folder / "inbox", PEOPLE)
+    assert run_all(bound_defs(folder, folder / "inbox")).success
+    return Build(folder, folder / "inbox"), emails
+
+
+@pytest.fixture
+def built(contacts_built: tuple[Build, list[str]], tmp_path: Path) -> tuple[Path, list[str]]:
+    """(inbox, its addresses) of a private copy of the built store, under `tmp_path`."""
+    build, emails = contacts_built
+    return build.copy_to(tmp_path).inbox, emails
+
+
 def ledger(store: Path) -> list[tuple]:
     with duckdb.connect(str(store / "leadgen.duckdb"), read_only=True) as con:
         return con.sql("select provider, email from verify.ledger").fetchall()
 
 
 def test_every_address_is_paid_for_once_and_an_unchanged_rerun_pays_nothing(
-    tmp_path: Path, inbox: Path
+    tmp_path: Path, built: tuple[Path, list[str]]
 ) -> None:
-    emails = contacts_inbox(inbox, 40)
-    assert run_all(bound_defs(tmp_path, inbox)).success  # contacts, no paid verifier yet
+    inbox, emails = built
     with FakeNeverBounce(api_key=KEY, latency_s=0.005) as server:
         assert run_verification(tmp_path, inbox, server.base_url, KEY).success
         assert set(server.paid_checks) == set(emails)
@@ -138,9 +158,10 @@ def test_every_address_is_paid_for_once_and_an_unchanged_rerun_pays_nothing(
     assert providers == {("neverbounce",)}
 
 
-def test_a_run_killed_midway_and_resumed_never_pays_twice(tmp_path: Path, inbox: Path) -> None:
-    emails = contacts_inbox(inbox, 60)
-    assert run_all(bound_defs(tmp_path, inbox)).success
+def test_a_run_killed_midway_and_resumed_never_pays_twice(
+    tmp_path: Path, built: tuple[Path, list[str]]
+) -> None:
+    inbox, emails = built
     with FakeNeverBounce(api_key=KEY, latency_s=0.05) as server:
         child = subprocess.Popen(
             [
@@ -175,10 +196,9 @@ def test_a_run_killed_midway_and_resumed_never_pays_twice(tmp_path: Path, inbox:
 
 
 def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
-    tmp_path: Path, inbox: Path
+    tmp_path: Path, built: tuple[Path, list[str]]
 ) -> None:
-    contacts_inbox(inbox, 20)
-    assert run_all(bound_defs(tmp_path, inbox)).success
+    inbox, _ = built
     with FakeNeverBounce(api_key=KEY, revoke_after=5) as server:
         result = run_verification(tmp_path, inbox, server.base_url, KEY)
         assert not result.success
@@ -189,11 +209,9 @@ def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
 
 
 def test_undeliverable_verdicts_are_never_paid_again_and_join_the_complete_list(
-    tmp_path: Path, inbox: Path
+    tmp_path: Path, built: tuple[Path, list[str]]
 ) -> None:
-    contacts_inbox(inbox, 30)
-    defs = bound_defs(tmp_path, inbox)
-    assert run_all(defs).success
+    inbox, _ = built
     with FakeNeverBounce(api_key=KEY) as server:
         assert run_verification(tmp_path, inbox, server.base_url, KEY).success
         store = str(tmp_path / "leadgen.duckdb")

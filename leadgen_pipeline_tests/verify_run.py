@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from leadgen_pipeline.resources import VerifierResource
-from leadgen_pipeline_tests.test_definitions import TEST_AS_OF, bound_defs
+from leadgen_pipeline_tests.builds import TEST_AS_OF, bound_defs
 
 VERIFY_KEYS = [dg.AssetKey(["verify", "email_checks"]), dg.AssetKey(["verify", "ledger"])]
 
