@@ -14,12 +14,37 @@ from leadgen_pipeline_tests import vendor_headers as vh
 from leadgen_pipeline_tests.builds import PROJECT, Build, bound_defs, run_all
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 
-EXPECTED_KEYS = {
-    "config/icp_segments", "config/source_provenance", "raw/apollo", "raw/cognism",
-    "raw/sales_navigator", "raw/directory", "raw/rejects", "compliance/suppressions",
-    "core/contact_links", "core/contacts", "core/accounts", "verify/email_checks",
-    "core/erasure_log", "verify/ledger", "verify/sendable_contacts", "verify/suppression_list",
-}  # fmt: skip
+# the lineage graph the README draws: asset -> what it declares it reads
+RAW = {"raw/apollo", "raw/cognism", "raw/sales_navigator", "raw/directory"}
+EXPECTED_DEPS = {
+    "config/icp_segments": set(),
+    "config/source_provenance": set(),
+    "raw/apollo": {"config/source_provenance", "config/icp_segments"},
+    "raw/cognism": {"config/source_provenance"},
+    "raw/sales_navigator": {"config/source_provenance"},
+    "raw/directory": {"config/source_provenance"},
+    "raw/rejects": RAW,
+    "compliance/suppressions": {"config/icp_segments"},
+    "core/contact_links": RAW | {"compliance/suppressions"},
+    "core/erasure_log": RAW | {"raw/rejects", "compliance/suppressions"},
+    "core/contacts": RAW | {"core/contact_links", "compliance/suppressions"},
+    "core/accounts": RAW | {"core/contact_links"},
+    "verify/email_checks": {"core/contacts", "compliance/suppressions"},
+    "verify/ledger": {"core/contacts", "compliance/suppressions"},
+    "verify/sendable_contacts": {"verify/email_checks", "core/contacts"},
+    "verify/suppression_list": {"verify/email_checks", "compliance/suppressions"},
+}
+EXPECTED_KEYS = set(EXPECTED_DEPS)
+
+
+def test_the_asset_graph_is_the_one_the_readme_draws() -> None:
+    from leadgen_pipeline.definitions import defs
+
+    deps = {
+        spec.key.to_user_string(): {d.asset_key.to_user_string() for d in spec.deps}
+        for spec in defs.resolve_all_asset_specs()
+    }
+    assert deps == EXPECTED_DEPS
 
 
 def small_inbox(inbox: Path) -> None:
