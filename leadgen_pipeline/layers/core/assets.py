@@ -9,17 +9,13 @@ from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import contract_check, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import ErasureLog
-from leadgen_pipeline.layers.compliance.erasure import erase_people
 from leadgen_pipeline.layers.compliance.suppressions import (
-    erasure_hashes,
     mark_suppressed,
     person_suppressions,
-    read_suppression_inbox,
 )
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts
-from leadgen_pipeline.layers.core.identity import build_contact_links
-from leadgen_pipeline.layers.core.links import linked_records
+from leadgen_pipeline.layers.core.links import link_and_erase, linked_records
 from leadgen_pipeline.layers.core.survivorship import (
     EMPLOYMENT_FIELDS,
     PERSON_FIELDS,
@@ -99,23 +95,10 @@ def _column_lineage() -> dg.TableColumnLineage:
 def link_records_and_erase(
     context: dg.AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs
 ):
-    built_at = datetime.now(tz=UTC)
     with duckdb.get_connection() as con:
-        previous = (
-            store.read_table(con, "core.contact_links")
-            if store.table_exists(con, "core.contact_links")
-            else None
-        )
-        links, log = build_contact_links(history.read_raw_union(con), previous, built_at)
-        _, _, requests = read_suppression_inbox(con, inputs.inbox_path)
-        email_hashes, slug_hashes = erasure_hashes(store.read_table(con, "compliance.suppressions"))
-        erased, report = erase_people(con, links, requests, email_hashes, slug_hashes)
-        links = links.filter(~pl.col("person_id").is_in(erased.implode()))
-        log = log.filter(~pl.col("person_id").is_in(erased.implode()))
-        store.write_table(con, "core.contact_links", links)
-        store.append_rows(con, "core.merge_log", log)
-        store.append_rows(con, "core.erasure_log", report.log_rows(built_at))
-        events = dict(log.group_by("event").len().iter_rows())
+        build = link_and_erase(con, inputs.inbox_path, datetime.now(tz=UTC))
+        links, report = build.links, build.erasure
+        events = dict(build.log.group_by("event").len().iter_rows())
         context.log.info(f"identity changes this build: {events}")
         rules = links.group_by("match_rule").len().sort("len", descending=True).iter_rows()
         yield dg.MaterializeResult(

@@ -1,11 +1,19 @@
-"""Every raw record of the latest pulls beside the person it links to and its match keys."""
+"""The union build: every raw record of the latest pulls linked to a person, erasure
+requests carried out on the fresh links, and the records read back beside their keys."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import store
+from leadgen_pipeline.layers.compliance.erasure import ErasureReport, erase_people
+from leadgen_pipeline.layers.compliance.suppressions import erasure_hashes, read_suppression_inbox
+from leadgen_pipeline.layers.core.identity import build_contact_links
 from leadgen_pipeline.layers.raw import history
 
 LINK_KEYS = ["snapshot_id", "source_file", "source_row"]
@@ -25,3 +33,31 @@ def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "company_domain_key",
     )
     return raw.join(links, on=LINK_KEYS)
+
+
+@dataclass(frozen=True)
+class UnionBuild:
+    links: pl.DataFrame  # `core.contact_links` as written: no erased person in it
+    log: pl.DataFrame  # this build's `core.merge_log` rows
+    erasure: ErasureReport
+
+
+def link_and_erase(con: duckdb.DuckDBPyConnection, inbox: Path, built_at: datetime) -> UnionBuild:
+    """Link the latest pulls (ids carried over from the last build), erase every person an
+    erasure request names from every table and snapshot, then write the links, the merge
+    log and the erasure log. The erased never reach `core.contact_links`."""
+    previous = (
+        store.read_table(con, "core.contact_links")
+        if store.table_exists(con, "core.contact_links")
+        else None
+    )
+    links, log = build_contact_links(history.read_raw_union(con), previous, built_at)
+    _, _, requests = read_suppression_inbox(con, inbox)
+    email_hashes, slug_hashes = erasure_hashes(store.read_table(con, "compliance.suppressions"))
+    erased, report = erase_people(con, links, requests, email_hashes, slug_hashes)
+    links = links.filter(~pl.col("person_id").is_in(erased.implode()))
+    log = log.filter(~pl.col("person_id").is_in(erased.implode()))
+    store.write_table(con, "core.contact_links", links)
+    store.append_rows(con, "core.merge_log", log)
+    store.append_rows(con, "core.erasure_log", report.log_rows(built_at))
+    return UnionBuild(links, log, report)
