@@ -11,7 +11,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.engines import polars_engine as pe
 
-_UTC = {"time_zone": "UTC", "time_unit": "us"}
+from leadgen_pipeline.kernel.contracts import UTC
 
 
 class Suppressions(pa.DataFrameModel):
@@ -46,7 +46,7 @@ class Suppressions(pa.DataFrameModel):
 class ErasureLog(pa.DataFrameModel):
     """`compliance.erasure_log`: what each build's erasure sweep removed, table by table."""
 
-    erased_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    erased_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
     table_name: str = pa.Field(str_length={"min_value": 1})
     rows_removed: int = pa.Field(ge=1)
     people: int = pa.Field(ge=0)

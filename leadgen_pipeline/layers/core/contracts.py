@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
+from leadgen_pipeline.kernel.contracts import ISO2
 from leadgen_pipeline.layers.raw.canonical import SOURCES
-
-_ISO2 = {"min_value": 2, "max_value": 2}
 
 
 class ContactLinks(pa.DataFrameModel):
@@ -46,7 +45,7 @@ class Contacts(pa.DataFrameModel):
     first_name: str = pa.Field(nullable=True)
     last_name: str = pa.Field(nullable=True)
     company_domain: str = pa.Field(nullable=True)
-    country: str = pa.Field(nullable=True, str_length=_ISO2)
+    country: str = pa.Field(nullable=True, str_length=ISO2)
     record_count: int = pa.Field(ge=1)
     suppressed: bool
     stale: bool

@@ -11,18 +11,16 @@ import pandera.polars as pa
 import polars as pl
 from pandera.engines import polars_engine as pe
 
+from leadgen_pipeline.kernel.contracts import ISO2, UTC
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.raw.vendors import VENDOR_KEYS
-
-_UTC = {"time_zone": "UTC", "time_unit": "us"}
-_ISO2 = {"min_value": 2, "max_value": 2}
 
 
 class RawRecords(pa.DataFrameModel):
     """`raw.<source>`: one canonical record per readable source row of the latest pull."""
 
     snapshot_id: str
-    pulled_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    pulled_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
     source: str = pa.Field(isin=list(SOURCES))
     vendor: str = pa.Field(isin=list(VENDOR_KEYS))
     source_file: str
@@ -32,7 +30,7 @@ class RawRecords(pa.DataFrameModel):
     email: str = pa.Field(nullable=True, str_contains="@")
     linkedin_url: str = pa.Field(nullable=True, str_contains="/in/")
     linkedin_member_id: str = pa.Field(nullable=True, str_matches=r"^AC[wo]AA")
-    country: str = pa.Field(nullable=True, str_length=_ISO2)
+    country: str = pa.Field(nullable=True, str_length=ISO2)
     employee_count: int = pa.Field(nullable=True, ge=0)
     do_not_call: bool = pa.Field(nullable=True)
 
@@ -51,7 +49,7 @@ class RawRejects(pa.DataFrameModel):
     """`raw.rejects`: every input row or response that could not be used, and why."""
 
     snapshot_id: str
-    pulled_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    pulled_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
     source: str = pa.Field(isin=list(SOURCES))
     vendor: str = pa.Field(nullable=True)
     source_file: str

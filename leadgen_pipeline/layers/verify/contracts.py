@@ -10,11 +10,8 @@ from __future__ import annotations
 import pandera.polars as pa
 from pandera.engines import polars_engine as pe
 
+from leadgen_pipeline.kernel.contracts import UTC
 from leadgen_pipeline.kernel.vocab import SENDABLE_STATUSES, VERDICT_STATUSES
-
-_UTC = {"time_zone": "UTC", "time_unit": "us"}
-
-
 
 
 class EmailChecks(pa.DataFrameModel):
@@ -23,7 +20,7 @@ class EmailChecks(pa.DataFrameModel):
     email: str = pa.Field(unique=True)
     status: str = pa.Field(isin=list(VERDICT_STATUSES))
     provider: str
-    checked_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    checked_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
     within_ttl: bool
 
     class Config:
@@ -36,7 +33,7 @@ class VerifyLedger(pa.DataFrameModel):
     provider: str
     email: str
     cost: float = pa.Field(ge=0)
-    called_at: pe.DateTime = pa.Field(dtype_kwargs=_UTC)
+    called_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
 
     class Config:
         strict = False
