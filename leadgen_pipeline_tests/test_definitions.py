@@ -55,9 +55,9 @@ def small_inbox(inbox: Path) -> None:
                     [{"First Name": "Bo", "Email": "bo@fjord.example"},
                      {"City": "Oslo"}])  # fmt: skip
     vh.write_export(inbox / "sales_navigator/sn-2026-11-04.csv", vh.PHANTOMBUSTER_SEARCH,
-                    [{"fullName": "Mia Chen", "vmid": "ACwAAApjCN0BWfHC6NGC6AVQ",
+                    [{"fullName": "Mia Chen", "vmid": "ACwAAApjCN0BWfHC6NGC6AVQuC1sBdltcZw0ydA",
                       "profileUrl": "https://www.linkedin.com/sales/lead/"
-                                    "ACwAAApjCN0BWfHC6NGC6AVQ,NAME_SEARCH,x"}])  # fmt: skip
+                      "ACwAAApjCN0BWfHC6NGC6AVQuC1sBdltcZw0ydA,NAME_SEARCH,x"}])  # fmt: skip
     vh.write_export(inbox / "directory/lusha-2026-11-05.csv", vh.LUSHA,
                     [{"First Name": "Tom", "Work Email": "tom@quay.example",
                       "Company Number of Employees": "Nov-50"}])  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from leadgen_pipeline.kernel.config_errors import ConfigError
+from leadgen_pipeline.kernel.keys import company_domain_key, scalar
 from leadgen_pipeline.layers.config.icp import (
     SEGMENTS_SCHEMA,
     IcpError,
@@ -112,6 +113,27 @@ def test_valid_file_is_normalised(tmp_path: Path) -> None:
     assert segment.buying_signals[1].match == []
     assert segment.employee_band.contains(50) and segment.employee_band.contains(500)
     assert not segment.employee_band.contains(501)
+
+
+def test_disqualifier_under_a_private_suffix_is_kept(tmp_path: Path) -> None:
+    # A shop on a platform is its own company: the kernel's registrable-domain rule counts
+    # private suffixes (myshopify.com, github.io), so the disqualifier stays whole and equals
+    # the company domain key a record of that shop gets.
+    text = VALID.replace("[RivalWidgets.example]", "[Rival.MyShopify.com, rival.github.io]")
+    segment = load_icp_file(write(tmp_path, "widgets_eu.yaml", text))
+
+    assert segment.disqualifiers.domains == ["rival.myshopify.com", "rival.github.io"]
+    assert scalar(company_domain_key, "https://shop.rival.myshopify.com/products") == (
+        "rival.myshopify.com"
+    )
+
+
+def test_disqualifier_in_ace_form_is_spelled_as_the_domain_keys_are(tmp_path: Path) -> None:
+    text = VALID.replace("[RivalWidgets.example]", "[XN--Mller-kva.de]")
+    segment = load_icp_file(write(tmp_path, "widgets_eu.yaml", text))
+
+    assert segment.disqualifiers.domains == ["müller.de"]
+    assert scalar(company_domain_key, "https://www.xn--mller-kva.de") == "müller.de"
 
 
 def test_open_ended_band_has_no_maximum(tmp_path: Path) -> None:
@@ -246,6 +268,25 @@ BAD_FILES = [
         "disqualifiers.domains[0]: 'www.rivalwidgets.example' is a subdomain; "
         "give the registrable domain 'rivalwidgets.example'",
         id="subdomain-disqualifier",
+    ),
+    pytest.param(
+        "widgets_eu.yaml",
+        VALID.replace("[RivalWidgets.example]", "[co.uk]"),
+        "disqualifiers.domains[0]: 'co.uk' is a public suffix, not a company's domain",
+        id="public-suffix-disqualifier",
+    ),
+    pytest.param(
+        "widgets_eu.yaml",
+        VALID.replace("[RivalWidgets.example]", "[myshopify.com]"),
+        "disqualifiers.domains[0]: 'myshopify.com' is a public suffix, not a company's domain",
+        id="private-suffix-disqualifier",
+    ),
+    pytest.param(
+        "widgets_eu.yaml",
+        VALID.replace("[RivalWidgets.example]", "[www.rival.myshopify.com]"),
+        "disqualifiers.domains[0]: 'www.rival.myshopify.com' is a subdomain; "
+        "give the registrable domain 'rival.myshopify.com'",
+        id="subdomain-of-a-private-suffix-disqualifier",
     ),
     pytest.param(
         "widgets_eu.yaml",

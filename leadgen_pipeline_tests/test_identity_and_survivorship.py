@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from leadgen_pipeline.kernel.hashing import sha256_hex
-from leadgen_pipeline.kernel.keys import email_match_key_value
+from leadgen_pipeline.kernel.keys import email_match_key, scalar
 from leadgen_pipeline.layers.compliance.suppressions import person_suppressions
 from leadgen_pipeline.layers.core.identity import build_contact_links
 from leadgen_pipeline.layers.core.resolve import link_records
@@ -161,7 +161,7 @@ def test_an_opted_out_record_suppresses_the_merged_person() -> None:
     ann_id = ids_by_title(links, records)["ann-sn"]
     assert hits["person_id"].to_list() == [ann_id]
     assert hits["suppression_kinds"].item().to_list() == ["erasure", "opt_out"]
-    assert email_match_key_value("ANN+news@Acme.io") == "ann@acme.io"
+    assert scalar(email_match_key, "ANN+news@Acme.io") == "ann@acme.io"
 
 
 def test_link_records_keeps_every_row_once() -> None:

@@ -11,6 +11,7 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from leadgen_pipeline.kernel import keys as nz
+from leadgen_pipeline.kernel.keys import domain
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_COLUMNS, conform, empty_canonical
 
 # PhantomBuster's real 2021 record: vmid, linkedInProfileUrl and the Sales Navigator profileUrl
@@ -67,7 +68,7 @@ EMAILS = [
 
 @pytest.mark.parametrize(("value", "expected"), EMAILS)
 def test_normalize_email(value: str | None, expected: str | None) -> None:
-    assert nz.normalize_email_value(value) == expected
+    assert nz.scalar(nz.normalize_email, value) == expected
 
 
 def test_normalize_email_column() -> None:
@@ -105,7 +106,7 @@ def test_normalize_email_agrees_with_email_validator(address: str) -> None:
         expected: str | None = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:
         expected = None
-    assert nz.normalize_email_value(address) == expected
+    assert nz.scalar(nz.normalize_email, address) == expected
 
 
 EMAIL_KEYS = [
@@ -125,11 +126,37 @@ EMAIL_KEYS = [
 
 @pytest.mark.parametrize(("value", "expected"), EMAIL_KEYS)
 def test_email_match_key(value: str | None, expected: str | None) -> None:
-    assert nz.email_match_key_value(value) == expected
+    assert nz.scalar(nz.email_match_key, value) == expected
 
 
 def test_email_match_key_column() -> None:
     check_table(nz.email_match_key, EMAIL_KEYS)
+
+
+SEND_ADDRESSES = [
+    ("  Ann.Smith+CRM@Acme.COM ", "ann.smith+crm@acme.com"),  # +tag kept: it is what is sent
+    ("j.o.h.n.doe@gmail.com", "j.o.h.n.doe@gmail.com"),  # Gmail dots kept too
+    ("John.Doe@GoogleMail.com", "john.doe@googlemail.com"),
+    ("Ann <ANN@acme.io>", "ann@acme.io"),
+    ("mailto:ann@acme.io?subject=Hi", "ann@acme.io"),
+    ("Jürgen@MÜLLER.de", "jürgen@müller.de"),
+    ("two words@acme.io", None),
+    ("ann@acme.test", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), SEND_ADDRESSES)
+def test_send_address(value: str | None, expected: str | None) -> None:
+    assert nz.scalar(nz.send_address, value) == expected
+
+
+def test_send_address_column() -> None:
+    check_table(nz.send_address, SEND_ADDRESSES)
+    # the match key is the send address with +tags (and Gmail dots) dropped
+    for value, _ in EMAIL_KEYS:
+        send = nz.scalar(nz.send_address, value)
+        assert nz.scalar(nz.email_match_key, send) == nz.scalar(nz.email_match_key, value)
 
 
 ROLES = [
@@ -151,7 +178,7 @@ ROLES = [
 
 @pytest.mark.parametrize(("value", "expected"), ROLES)
 def test_is_role_address(value: str | None, expected: bool | None) -> None:
-    assert nz.is_role_address_value(value) is expected
+    assert nz.scalar(nz.is_role_address, value) is expected
 
 
 def test_is_role_address_column() -> None:
@@ -226,7 +253,7 @@ SLUGS = [
 
 @pytest.mark.parametrize(("value", "expected"), SLUGS)
 def test_linkedin_slug(value: str | None, expected: str | None) -> None:
-    assert nz.linkedin_slug_value(value) == expected
+    assert nz.scalar(nz.linkedin_slug, value) == expected
 
 
 def test_linkedin_slug_column() -> None:
@@ -250,7 +277,7 @@ MEMBER_IDS = [
 
 @pytest.mark.parametrize(("value", "expected"), MEMBER_IDS)
 def test_linkedin_member_id(value: str | None, expected: str | None) -> None:
-    assert nz.linkedin_member_id_value(value) == expected
+    assert nz.scalar(nz.linkedin_member_id, value) == expected
 
 
 def test_linkedin_member_id_column() -> None:
@@ -259,12 +286,12 @@ def test_linkedin_member_id_column() -> None:
 
 def test_member_ids_differing_in_case_stay_apart() -> None:
     other = VMID[:-1] + VMID[-1].swapcase()
-    assert nz.linkedin_member_id_value(other) == other != VMID
+    assert nz.scalar(nz.linkedin_member_id, other) == other != VMID
 
 
 def test_linkedin_canonical_url() -> None:
-    assert nz.linkedin_canonical_url_value("john-doe") == "https://www.linkedin.com/in/john-doe"
-    assert nz.linkedin_canonical_url_value(None) is None
+    assert nz.scalar(nz.linkedin_canonical_url, "john-doe") == "https://www.linkedin.com/in/john-doe"
+    assert nz.scalar(nz.linkedin_canonical_url, None) is None
     urls = ["http://www.linkedin.com/in/John-Doe/", "https://uk.linkedin.com/in/john-doe/en", None]
     assert column(lambda c: nz.linkedin_canonical_url(nz.linkedin_slug(c)), urls) == [
         "https://www.linkedin.com/in/john-doe",
@@ -301,7 +328,7 @@ REGISTRABLE = [
 
 @pytest.mark.parametrize(("value", "expected"), REGISTRABLE)
 def test_registrable_domain(value: str | None, expected: str | None) -> None:
-    assert nz.registrable_domain_value(value) == expected
+    assert nz.scalar(nz.registrable_domain, value) == expected
 
 
 def test_registrable_domain_column() -> None:
@@ -314,9 +341,9 @@ def test_registrable_domain_never_touches_the_network(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    nz._extractor.cache_clear()
-    nz._registrable.cache_clear()
-    assert nz.registrable_domain_value("https://www.shop.example-store.co.uk") == (
+    domain._extractor.cache_clear()
+    domain._registrable.cache_clear()
+    assert nz.scalar(nz.registrable_domain, "https://www.shop.example-store.co.uk") == (
         "example-store.co.uk"
     )
 
@@ -333,7 +360,7 @@ COMPANY_DOMAINS = [
 
 @pytest.mark.parametrize(("value", "expected"), COMPANY_DOMAINS)
 def test_company_domain_key(value: str | None, expected: str | None) -> None:
-    assert nz.company_domain_key_value(value) == expected
+    assert nz.scalar(nz.company_domain_key, value) == expected
 
 
 EMAIL_DOMAINS = [
@@ -370,11 +397,23 @@ EMAIL_DOMAINS = [
 
 @pytest.mark.parametrize(("value", "expected"), EMAIL_DOMAINS)
 def test_company_domain_from_email(value: str | None, expected: str | None) -> None:
-    assert nz.company_domain_from_email_value(value) == expected
+    assert nz.scalar(nz.company_domain_from_email, value) == expected
 
 
 def test_company_domain_from_email_column() -> None:
     check_table(nz.company_domain_from_email, EMAIL_DOMAINS)
+
+
+def test_public_suffixes_count_private_ones() -> None:
+    assert nz.is_public_suffix("co.uk")
+    assert nz.is_public_suffix("myshopify.com")  # a private suffix: every shop is its own site
+    assert nz.is_public_suffix("github.io")
+    assert not nz.is_public_suffix("rival.myshopify.com")
+    assert not nz.is_public_suffix("acme.co.uk")
+    assert not nz.is_public_suffix("rivalwidgets.example")  # no known suffix at all
+    assert nz.scalar(nz.registrable_domain, "https://shop.rival.myshopify.com/x") == (
+        "rival.myshopify.com"
+    )
 
 
 def test_free_mail_domains() -> None:
@@ -419,7 +458,7 @@ COMPANY_NAMES = [
 
 @pytest.mark.parametrize(("value", "expected"), COMPANY_NAMES)
 def test_company_name_key(value: str | None, expected: str | None) -> None:
-    assert nz.company_name_key_value(value) == expected
+    assert nz.scalar(nz.company_name_key, value) == expected
 
 
 def test_company_name_key_column() -> None:
@@ -442,7 +481,7 @@ COUNTRIES = [
 
 @pytest.mark.parametrize(("value", "expected"), COUNTRIES)
 def test_country_iso2(value: str | None, expected: str | None) -> None:
-    assert nz.country_iso2_value(value) == expected
+    assert nz.scalar(nz.country_iso2, value) == expected
 
 
 def test_country_iso2_column() -> None:
@@ -474,7 +513,7 @@ PHONES = [
 
 @pytest.mark.parametrize(("value", "expected"), PHONES)
 def test_phone_e164(value: tuple[str | None, str | None], expected: str | None) -> None:
-    assert nz.phone_e164_value(*value) == expected
+    assert nz.scalar(nz.phone_e164, *value) == expected
 
 
 def test_phone_e164_column() -> None:
@@ -537,11 +576,23 @@ FIRST_NAMES = [
 
 @pytest.mark.parametrize(("value", "expected"), FIRST_NAMES)
 def test_first_name_key(value: str | None, expected: str | None) -> None:
-    assert nz.first_name_key_value(value) == expected
+    assert nz.scalar(nz.first_name_key, value) == expected
 
 
 def test_first_name_key_column() -> None:
     check_table(nz.first_name_key, FIRST_NAMES)
+
+
+def test_reference_lists_are_package_data() -> None:
+    # read from keys/data/, comments and blank lines dropped, every entry whole
+    assert len(nz.ROLE_LOCAL_PARTS) == 49
+    assert len(nz.FREE_MAIL_DOMAINS) == 93
+    assert sorted(nz.FREE_MAIL_PROVIDERS) == ["aol", "gmx", "hotmail", "outlook", "yahoo", "yandex"]
+    assert len(nz.FIRST_NAME_NICKNAMES) == 126
+    assert nz.LAST_NAME_SUFFIXES[:3] == ("jr", "sr", "ii")
+    for entries in (nz.ROLE_LOCAL_PARTS, nz.FREE_MAIL_DOMAINS, nz.LAST_NAME_SUFFIXES):
+        assert all(e and e == e.strip() and "#" not in e and "," not in e for e in entries)
+    assert "nickname" not in nz.FIRST_NAME_NICKNAMES  # the CSV header is not an entry
 
 
 def test_nickname_table_is_one_step_and_already_folded() -> None:
@@ -577,7 +628,7 @@ LAST_NAMES = [
 
 @pytest.mark.parametrize(("value", "expected"), LAST_NAMES)
 def test_last_name_key(value: str | None, expected: str | None) -> None:
-    assert nz.last_name_key_value(value) == expected
+    assert nz.scalar(nz.last_name_key, value) == expected
 
 
 def test_last_name_key_column() -> None:

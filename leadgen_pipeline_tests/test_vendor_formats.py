@@ -117,8 +117,8 @@ def test_sales_navigator_ids_are_not_taken_for_public_profiles(con, inbox: Path)
             {
                 "First Name": "Raj", "Last Name": "Patel", "Current Job": "Head of Data  ",
                 "Linkedin URL Public": "https://www.linkedin.com/in/raj-patel-42/",
-                "Linkedin URL Unique ID": "https://www.linkedin.com/in/ACoAAB1x2y3z4w5v6u7t8s9r/",
-                "Sales Navigator URL": "https://www.linkedin.com/sales/lead/ACoAAB1x2y3z4w5v6u7t8s9r,NAME_SEARCH,3f2a",
+                "Linkedin URL Unique ID": "https://www.linkedin.com/in/ACoAAB1x2y3z4w5v6u7t8s9r0q1p2o3n4m5l6k7/",
+                "Sales Navigator URL": "https://www.linkedin.com/sales/lead/ACoAAB1x2y3z4w5v6u7t8s9r0q1p2o3n4m5l6k7,NAME_SEARCH,3f2a",
                 "Email": "raj@Ledgerly.IO", "Company Name": "Ledgerly",
                 "Company Domain": "Ledgerly.IO", "Matches Filters": "YES",
                 "Company Employee Range": "51-200",
@@ -136,7 +136,7 @@ def test_sales_navigator_ids_are_not_taken_for_public_profiles(con, inbox: Path)
     assert mia["country"] == "DE" and mia["previous_company_name"] == "Coinrail"
     assert raj["vendor"] == "evaboot"
     assert raj["linkedin_url"] == "https://www.linkedin.com/in/raj-patel-42/"
-    assert raj["linkedin_member_id"] == "ACoAAB1x2y3z4w5v6u7t8s9r"
+    assert raj["linkedin_member_id"] == "ACoAAB1x2y3z4w5v6u7t8s9r0q1p2o3n4m5l6k7"
     assert raj["title"] == "Head of Data"
     assert raj["company_domain"] == "ledgerly.io"
     assert raj["employee_range"] == "51-200"

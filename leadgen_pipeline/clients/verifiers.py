@@ -85,6 +85,7 @@ from leadgen_pipeline.clients.http import (
     scrub_text,
     send_with_retries,
 )
+from leadgen_pipeline.kernel.keys import scalar, send_address
 from leadgen_pipeline.kernel.vocab import VERDICT_STATUSES, VerdictStatus
 
 logger = logging.getLogger(__name__)
@@ -140,17 +141,18 @@ class EmailVerifier(Protocol):
 
 
 def normalise_email(email: str) -> str:
-    """The form of `email` that is sent, cached and paid for: trimmed and lower-cased.
+    """The form of `email` that is sent, cached and paid for: the kernel's `send_address`.
 
-    Nothing else changes: a `+tag` or dots stay, because that is the mailbox a send would
-    reach. Raises `ValueError` for a value that is plainly not an address (empty, no `@`,
-    nothing before or after it, whitespace inside), so nothing is paid for it.
+    The address as email-validator normalises it, lower-cased. Nothing else changes: a `+tag`
+    or dots stay, because that is the mailbox a send would reach. Raises `ValueError` for a
+    value that is not a valid address (empty, no `@`, nothing before or after it, whitespace
+    inside, a domain email-validator refuses such as `.test`), so nothing is paid for it. For
+    many addresses at once, `send_address` over the column is one pass (as `verify_batch` does).
     """
-    value = email.strip().lower()
-    local, at, domain = value.rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in value):
+    address = scalar(send_address, email)
+    if address is None:
         raise ValueError(f"not an email address: {email!r}")
-    return value
+    return address
 
 
 def utc_now() -> datetime:

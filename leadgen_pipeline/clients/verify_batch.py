@@ -31,7 +31,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
-from leadgen_pipeline.clients.verifiers import EmailVerifier, Verdict, normalise_email
+import polars as pl
+
+from leadgen_pipeline.clients.verifiers import EmailVerifier, Verdict
+from leadgen_pipeline.kernel.keys import send_address
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +95,17 @@ class SlidingWindowLimiter:
 
 
 def _unique(emails: Sequence[str]) -> list[str]:
-    """Normalised addresses, duplicates dropped, first appearance kept (raises ValueError)."""
-    return list(dict.fromkeys(normalise_email(e) for e in emails))
+    """Send addresses (`normalise_email`'s), duplicates dropped, first appearance kept.
+
+    One Polars pass of the kernel's `send_address` over the batch, not a call per address.
+    Raises `ValueError` naming the first value that is not an address, before any is sent.
+    """
+    cells = pl.Series("email", emails, dtype=pl.String)
+    addresses = cells.to_frame().select(send_address(pl.col("email"))).to_series()
+    if addresses.null_count():
+        bad = cells.filter(addresses.is_null())[0]
+        raise ValueError(f"not an email address: {bad!r}")
+    return addresses.unique(maintain_order=True).to_list()
 
 
 class _Stopped(Exception):

@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel.hashing import sha256_column, sha256_hex
+from leadgen_pipeline.kernel.keys import email_match_key_sql, linkedin_slug_sql
 from leadgen_pipeline.kernel.store import quote_table, registered, table_exists, transaction
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, REJECTS_HISTORY
@@ -29,18 +30,6 @@ from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, REJECTS_HISTORY
 ERASED_REASON = "erased on request: the row's content was removed"
 # tables keyed by person whose rows go with the person, identifiers or not
 _PERSON_TABLES = ("core.contact_links", "core.merge_log")
-
-# SQL forms of the match keys, close to `normalize.email_match_key` / `linkedin_slug` for
-# the ordinary shapes, so a row can be tested against a hash without Python per row
-EMAIL_KEY_SQL = """case when {col} like '%@%' then (
-    case when split_part(lower(trim(replace({col}, 'mailto:', ''))), '@', 2)
-              in ('gmail.com', 'googlemail.com')
-         then replace(split_part(split_part(lower(trim(replace({col}, 'mailto:', ''))), '@', 1), '+', 1), '.', '')
-              || '@gmail.com'
-         else split_part(split_part(lower(trim(replace({col}, 'mailto:', ''))), '@', 1), '+', 1)
-              || '@' || split_part(lower(trim(replace({col}, 'mailto:', ''))), '@', 2) end)
-    end"""  # noqa: E501
-SLUG_SQL = "nullif(lower(url_decode(regexp_extract({col}, '/in/([^/?#]+)', 1))), '')"
 
 
 ERASURE_LOG_SCHEMA: dict[str, pl.DataType] = {
@@ -140,7 +129,9 @@ def erase(
     and sweep every table for the identifiers."""
     raw_rows = 0
     swept: dict[str, int] = {}
-    email_key, slug = EMAIL_KEY_SQL.format(col="email"), SLUG_SQL.format(col="linkedin_url")
+    # the raw rows' match keys in SQL (the kernel's forms, which give its keys), so a row is
+    # tested against the hashes without Python per row
+    email_key, slug = email_match_key_sql("email"), linkedin_slug_sql("linkedin_url")
     with transaction(con), registered(con, records) as keys:
         for table in _PERSON_TABLES:
             if people.len() and table_exists(con, table):

@@ -8,7 +8,6 @@ exact ICP it was scored against. The `config.icp_segments` table is `segments_fr
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -17,7 +16,6 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 import pycountry
-import tldextract
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -38,6 +36,7 @@ from leadgen_pipeline.kernel.config_errors import (
     read_yaml_mapping,
     reject_duplicates,
 )
+from leadgen_pipeline.kernel.keys import is_public_suffix, registrable_domain, scalar
 
 # How often a segment's lists are rebuilt: monthly for high-churn segments (people change
 # jobs and funding changes budgets fast), quarterly for stable ones.
@@ -115,32 +114,31 @@ def _seniority(value: str) -> str:
 _HOSTNAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 
 
-@functools.cache
-def _suffix_extractor() -> tldextract.TLDExtract:
-    # The public-suffix snapshot bundled with tldextract: no network, no cache directory.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def _registrable_domain(value: str) -> str:
     domain = value.strip().lower().rstrip(".")
     if not _HOSTNAME.fullmatch(domain):
         raise ValueError(
             f"{value!r} is not a bare domain such as 'rival.example' (no scheme, path or spaces)"
         )
-    parts = _suffix_extractor()(domain)
-    if parts.suffix and not parts.domain:
+    # The kernel's registrable-domain rule, the one the company domain keys (which these
+    # disqualifiers are compared with) are made by: private suffixes count, so
+    # `rival.myshopify.com` is a company's domain and `myshopify.com` is nobody's.
+    if is_public_suffix(domain):
         raise ValueError(f"{value!r} is a public suffix, not a company's domain")
-    if parts.suffix:
-        registrable = f"{parts.domain}.{parts.suffix}"
-    else:
-        # A reserved or invented top-level domain (.example, .test): the last two labels.
-        registrable = ".".join(domain.split(".")[-2:])
+    keyed = scalar(registrable_domain, domain)
+    # No public suffix at all: a reserved or invented top-level domain (.example, .test), whose
+    # registrable part is taken to be the last two labels.
+    labels = 2 if keyed is None else keyed.count(".") + 1
+    # Compared by label count, in the file's own spelling: the rule spells an IDN host in
+    # Unicode (`xn--mller-kva.de` -> `müller.de`), as the company domain keys are spelled.
+    registrable = ".".join(domain.split(".")[-labels:])
     if registrable != domain:
         raise ValueError(
             f"{value!r} is a subdomain; give the registrable domain {registrable!r} "
             "(it covers every subdomain)"
         )
-    return domain
+    # kept as the rule spells it, so it equals the company domain key it is meant to match
+    return keyed or domain
 
 
 CountryCode = Annotated[str, BeforeValidator(_country_input), AfterValidator(_iso_country)]

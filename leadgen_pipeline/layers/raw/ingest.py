@@ -24,13 +24,15 @@ from leadgen_pipeline.kernel.csv_reader import (
     read_csv_cells,
     record_as_json,
 )
+from leadgen_pipeline.kernel.keys import MEMBER_ID_PATTERN
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, conform
 from leadgen_pipeline.layers.raw.vendors import VendorFormat, recognise_vendor
 
 # Bump when the mapping changes, so an unchanged inbox still yields a new snapshot.
 MAPPING_VERSION = "1"
 
-_MEMBER_ID = r"(AC[wo]AA[A-Za-z0-9_-]+)"
+# LinkedIn's opaque member id, by the kernel's one rule for it, as a capture group
+_MEMBER_ID = f"({MEMBER_ID_PATTERN})"
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def _derive(mapped: pl.LazyFrame) -> pl.LazyFrame:
     )
     is_sales_nav = linkedin_any.str.contains(r"/sales/(lead|people)/")
     is_public_profile = linkedin_any.str.contains(r"/in/[^/?#]+") & ~linkedin_any.str.contains(
-        r"/in/AC[wo]AA"
+        r"/in/" + _MEMBER_ID
     )
     # a range cell that holds one number is an exact count ("Employees: 250")
     range_as_count = values.integer(pl.col("employee_range_text"))

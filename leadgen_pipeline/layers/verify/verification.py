@@ -29,7 +29,8 @@ from leadgen_pipeline.clients.verify_batch import verify_many
 from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.csv_reader import open_export, read_csv_cells
 from leadgen_pipeline.kernel.headers import columns_by_key, recognise, signature
-from leadgen_pipeline.kernel.keys import email_match_key, is_role_address, normalize_email
+from leadgen_pipeline.kernel.keys import email_match_key, is_role_address
+from leadgen_pipeline.kernel.keys import send_address as verification_key  # a verdict's address
 from leadgen_pipeline.kernel.store import (
     append_rows,
     read_table,
@@ -63,11 +64,6 @@ LEDGER_SCHEMA: dict[str, pl.DataType] = {
     "called_at": pl.Datetime("us", "UTC"),
     "run_id": pl.String(),
 }
-
-
-def verification_key(expr: pl.Expr) -> pl.Expr:
-    """The address a verdict is about: normalised, then lower-cased as the providers do."""
-    return normalize_email(expr).str.to_lowercase()
 
 
 def precheck(emails: pl.Series, suppressed_emails: pl.Series, checked_at: datetime) -> pl.DataFrame:
