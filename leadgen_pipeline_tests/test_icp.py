@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from leadgen_pipeline.kernel.config_errors import ConfigError
 from leadgen_pipeline.kernel.keys import company_domain_key, scalar
 from leadgen_pipeline.layers.config.icp import (
     SEGMENTS_SCHEMA,
@@ -343,11 +342,6 @@ def test_every_problem_is_listed_one_per_line(tmp_path: Path) -> None:
         "countries[1]",
         "countries[2]",
     }
-
-
-def test_icp_error_is_a_value_error() -> None:
-    assert issubclass(IcpError, ConfigError)
-    assert issubclass(IcpError, ValueError)
 
 
 def test_two_files_declaring_one_segment_are_refused(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from leadgen_pipeline.kernel.config_errors import ConfigError
 from leadgen_pipeline.layers.config.provenance import (
     CONSENT_BASES,
     MANIFEST_SCHEMA,
@@ -210,11 +209,6 @@ def test_every_manifest_problem_is_listed(tmp_path: Path) -> None:
 def test_missing_manifest_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ProvenanceError, match=r"sources\.yaml: cannot read file"):
         load_source_manifest(tmp_path / "sources.yaml")
-
-
-def test_provenance_error_shares_the_config_error_shape() -> None:
-    assert issubclass(ProvenanceError, ConfigError)
-    assert issubclass(ProvenanceError, ValueError)
 
 
 def test_manifest_frame_round_trips_through_a_duckdb_file(tmp_path: Path) -> None:
