@@ -8,12 +8,10 @@ real time, small latencies and tiny backoffs.
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -31,7 +29,7 @@ from leadgen_pipeline.clients.verifiers import (
 from leadgen_pipeline.clients.verify_batch import SlidingWindowLimiter, verify_many
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.kernel.vocab import VERDICT_STATUSES
-from leadgen_pipeline_tests.fakes import FakeClock, Fault
+from leadgen_pipeline_tests.fakes import FakeClock, Fault, RecordedRequest, Reply
 from leadgen_pipeline_tests.fakes.verifier_servers import (
     FakeMillionVerifier,
     FakeNeverBounce,
@@ -468,16 +466,21 @@ def test_verify_many_keeps_to_the_concurrency_bound() -> None:
     assert 0.55 < elapsed < 1.5  # six rounds of four, not 24 calls one after another
 
 
-def test_verify_many_never_exceeds_the_rate_and_uses_most_of_it() -> None:
+def test_verify_many_never_exceeds_the_rate_and_uses_most_of_it(clock: FakeClock) -> None:
+    # Simulated time: the provider, the client's retries and the batch's pacing share one
+    # fake clock, so the figures hold whatever the machine is doing.
     rate = 20
     emails = [at(f"person{i}") for i in range(50)]
-    with FakeMillionVerifier(api_key=KEY, latency_s=0.03, rate_limit=rate) as server:
-        with batch_client(server, "millionverifier") as client:
-            # Collect the earlier tests' garbage now: a full collection in mid-batch pauses
-            # every thread for tens of milliseconds on a busy machine, a delay between the
-            # limiter's release and the provider's clock that no client-side limiter sees.
-            gc.collect()
-            verdicts = verify_many(client, emails, max_concurrency=8, rate_per_second=rate)
+    with FakeMillionVerifier(api_key=KEY, rate_limit=rate, clock=clock) as server:
+        with client_for("millionverifier", server, clock.sleep) as client:
+            verdicts = verify_many(
+                client,
+                emails,
+                max_concurrency=1,
+                rate_per_second=rate,
+                clock=clock,
+                sleep=clock.sleep,
+            )
         arrivals = sorted(server.arrival_times())
         assert server.throttled == 0  # the provider never had to refuse one
     assert len(verdicts) == len(arrivals) == 50
@@ -486,35 +489,44 @@ def test_verify_many_never_exceeds_the_rate_and_uses_most_of_it() -> None:
     assert sustained >= 0.9 * rate
 
 
-def test_every_http_attempt_retries_included_takes_a_slot_of_the_rate() -> None:
-    rate = 20
-    attempts: list[float] = []
-    lock = threading.Lock()
+class FailsFirstNeverBounce(FakeNeverBounce):
+    """NeverBounce that answers each address's first attempt with an HTTP 500."""
 
-    class RetryingVerifier:
-        """Two HTTP attempts per address (a failure, then its retry), each through the pacer."""
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.failed_once: set[str] = set()
 
-        name = "retrying"
-        cost_per_check = 0.0
-        pacer = None
+    def handle(self, request: RecordedRequest, raw_headers: Mapping[str, str]) -> Reply:
+        email = (request.query.get("email") or [""])[0]
+        with self._state:
+            first = email not in self.failed_once
+            self.failed_once.add(email)
+            if first:
+                self.arrivals.append(self.clock())
+        if first:
+            return Reply(500, {"error": "scripted HTTP 500"})
+        return super().handle(request, raw_headers)
 
-        def set_pacer(self, pacer) -> None:
-            self.pacer = pacer
 
-        def verify(self, email: str) -> Verdict:
-            for _ in range(2):
-                self.pacer()
-                with lock:
-                    attempts.append(time.monotonic())
-            return Verdict(email, "valid", "valid", self.name, datetime.now(UTC), False, 0.0)
-
-    verifier = RetryingVerifier()
-    verdicts = verify_many(
-        verifier, [at(f"p{i}") for i in range(20)], max_concurrency=8, rate_per_second=rate
-    )
-    assert len(verdicts) == 20 and len(attempts) == 40
-    assert max_per_window(sorted(attempts), 1.0) <= rate
-    assert verifier.pacer is None  # unhooked when the batch ends
+def test_every_http_attempt_retries_included_takes_a_slot_of_the_rate(clock: FakeClock) -> None:
+    rate = 10
+    emails = [at(f"valid.{i}") for i in range(20)]
+    with FailsFirstNeverBounce(api_key=KEY, rate_limit=rate, clock=clock) as server:
+        with client_for("neverbounce", server, clock.sleep) as client:
+            verdicts = verify_many(
+                client,
+                emails,
+                max_concurrency=1,
+                rate_per_second=rate,
+                clock=clock,
+                sleep=clock.sleep,
+            )
+            assert client._http.pacer is None  # unhooked when the batch ends
+        arrivals = sorted(server.arrival_times())
+        assert server.throttled == 0
+    assert [v.status for v in verdicts] == ["valid"] * len(emails)
+    assert len(arrivals) == 2 * len(emails)  # every address failed once, then was retried
+    assert max_per_window(arrivals, 1.0) <= rate  # the retries were paced too
 
 
 def test_each_verdict_is_handed_over_once_before_its_worker_moves_on() -> None:
@@ -604,7 +616,7 @@ def test_verify_many_rejects_bad_input_before_any_call() -> None:
         assert server.requests == []
 
 
-def test_verify_many_uses_the_providers_default_rate() -> None:
+def test_verify_many_uses_the_providers_default_rate(clock: FakeClock) -> None:
     class Recorder:
         name = "recorder"
         cost_per_check = 0.0
@@ -612,14 +624,18 @@ def test_verify_many_uses_the_providers_default_rate() -> None:
 
         def __init__(self) -> None:
             self.starts: list[float] = []
-            self.lock = threading.Lock()
 
         def verify(self, email: str) -> Verdict:
-            with self.lock:
-                self.starts.append(time.monotonic())
+            self.starts.append(clock())
             return Verdict(email, "valid", "ok", self.name, datetime.now(UTC), False, 0.0)
 
     recorder = Recorder()
-    verify_many(recorder, [at(f"p{i}") for i in range(6)], max_concurrency=6)
+    verify_many(
+        recorder,
+        [at(f"p{i}") for i in range(6)],
+        max_concurrency=1,
+        clock=clock,
+        sleep=clock.sleep,
+    )
     assert max_per_window(recorder.starts) == 4
     assert recorder.starts[-1] - recorder.starts[0] >= 1.0
