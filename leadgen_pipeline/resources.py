@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from leadgen_pipeline.clients.apollo import ApolloClient
 from leadgen_pipeline.clients.http import RetryPolicy
@@ -24,23 +25,43 @@ from leadgen_pipeline.kernel.vocab import DEFAULT_TTL_DAYS
 
 
 class DuckDBStore(DuckDBResource):
-    """The DuckDB file, with a connection that is closed even when the step fails.
+    """The DuckDB file: one connection per run, a cursor of it per step.
 
-    `DuckDBResource.get_connection` skips `close()` when the block raises, which leaves the
-    file held by a dead connection; the next connection in the process then fails.
+    Opening the file costs tens of milliseconds (its catalog is read each time), and a run
+    has dozens of steps, so a run opens it once (`setup_for_execution`) and every step
+    works on a cursor of that connection; the in-process executor runs the steps one after
+    another in the run's process. Outside a run, each `get_connection` opens the file.
+
+    Unlike `DuckDBResource.get_connection`, a step that raises still closes what it opened,
+    so the file is never held by a dead connection.
     """
 
-    @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._run_connection = self._connect()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         config = {"custom_user_agent": "leadgen_pipeline", **self.connection_config}
         for attempt in range(10):
             try:
-                connection = duckdb.connect(self.database, read_only=False, config=config)
-                break
+                return duckdb.connect(self.database, read_only=False, config=config)
             except duckdb.IOException:  # another process holds the write lock: wait for it
                 if attempt == 9:
                     raise
                 time.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = (
+            self._run_connection.cursor() if self._run_connection is not None else self._connect()
+        )
         try:
             yield connection
         finally:

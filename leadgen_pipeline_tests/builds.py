@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import functools
+import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +52,16 @@ def bound_defs(
     )
 
 
+@functools.cache
+def shared_instance() -> dg.DagsterInstance:
+    """One in-memory Dagster instance per test process: setting one up costs a quarter of a
+    second, and no test reads another test's runs (each asserts on its own result)."""
+    return dg.DagsterInstance.ephemeral()
+
+
 def run_all(defs: dg.Definitions, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
     job = defs.resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error
-    )
+    return job.execute_in_process(instance=shared_instance(), raise_on_error=raise_on_error)
 
 
 STORE = "leadgen.duckdb"
@@ -76,10 +86,44 @@ class Build:
         return Build(folder, inbox)
 
 
-def build_demo(folder: Path) -> tuple[Build, dg.ExecuteInProcessResult]:
-    """The bundled demo inbox, copied under `folder` and materialised whole into a fresh store
-    with the demo's own reference date as "now" (the README's command, in process)."""
+@dataclass(frozen=True)
+class RunSummary:
+    """What a test needs of a build's run: it succeeded, and which checks failed."""
+
+    success: bool
+    failed_checks: list[str]
+
+    @classmethod
+    def of(cls, result: dg.ExecuteInProcessResult) -> RunSummary:
+        failed = [
+            f"{c.asset_key.to_user_string()}:{c.check_name}"
+            for c in result.get_asset_check_evaluations()
+            if not c.passed
+        ]
+        return cls(result.success, sorted(failed))
+
+
+def build_demo(folder: Path) -> RunSummary:
+    """The bundled demo inbox, copied to `folder/sample` and materialised whole into a fresh
+    store in `folder`, with the demo's own reference date as "now" (the README's command)."""
     inbox = folder / "sample"
     shutil.copytree(PROJECT / "data/sample", inbox)
-    result = run_all(bound_defs(folder, inbox, as_of=None))
-    return Build(folder, inbox), result
+    return RunSummary.of(run_all(bound_defs(folder, inbox, as_of=None)))
+
+
+def shared_build(
+    shared_root: Path, name: str, make: Callable[[Path], RunSummary], inbox: str
+) -> tuple[Build, RunSummary]:
+    """`make(folder)` run once for every test process of a session: the first process to
+    ask builds under `shared_root/name` while holding a lock; the others wait, then reuse it.
+    Tests read the shared store only; one that changes it works on a `Build.copy_to`."""
+    folder = shared_root / name
+    summary_file = folder / "run_summary.json"
+    with (shared_root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not summary_file.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            summary = make(folder)
+            summary_file.write_text(json.dumps(dataclasses.asdict(summary)))
+    summary = RunSummary(**json.loads(summary_file.read_text()))
+    return Build(folder, folder / inbox), summary

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
-from leadgen_pipeline_tests.builds import Build, build_demo
+from leadgen_pipeline_tests.builds import Build, RunSummary, build_demo, shared_build
 
 
 @pytest.fixture
@@ -26,13 +26,21 @@ def inbox(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, dg.ExecuteInProcessResult]:
-    """The bundled demo materialised once per test process; tests that change it use
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every test process of this session sees (pytest-xdist gives each worker its
+    own base folder, under one common parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def demo_build(shared_root: Path) -> tuple[Build, RunSummary]:
+    """The bundled demo materialised once per session; tests that change it use
     `demo_copy`, never this store."""
-    return build_demo(tmp_path_factory.mktemp("demo"))
+    return shared_build(shared_root, "demo", build_demo, inbox="sample")
 
 
 @pytest.fixture
-def demo_copy(demo_build: tuple[Build, dg.ExecuteInProcessResult], tmp_path: Path) -> Build:
+def demo_copy(demo_build: tuple[Build, RunSummary], tmp_path: Path) -> Build:
     """A private copy of the built demo (store and inbox) for one test."""
     return demo_build[0].copy_to(tmp_path)

@@ -11,7 +11,7 @@ import duckdb
 from leadgen_pipeline.definitions import layer_definitions
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import PROJECT, Build, bound_defs, run_all
+from leadgen_pipeline_tests.builds import PROJECT, Build, RunSummary, bound_defs, run_all
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 
 # the lineage graph the README draws: asset -> what it declares it reads
@@ -123,11 +123,10 @@ def test_undeclared_source_fails_its_blocking_check_and_keeps_rows_out(
 
 
 def test_demo_inbox_materialises_with_every_check_green(
-    demo_build: tuple[Build, dg.ExecuteInProcessResult],
+    demo_build: tuple[Build, RunSummary],
 ) -> None:
-    build, result = demo_build
-    assert result.success
-    assert all(c.passed for c in result.get_asset_check_evaluations())
+    build, run = demo_build
+    assert run.success and run.failed_checks == []
     with duckdb.connect(str(build.store), read_only=True) as con:
         for source in ("apollo", "cognism", "sales_navigator", "directory"):
             assert con.sql(f"select count(*) from raw.{source}").fetchall()[0][0] > 100, source
@@ -154,7 +153,7 @@ def test_demo_inbox_materialises_with_every_check_green(
 
 
 def test_demo_builds_the_recorded_row_count_in_every_table(
-    demo_build: tuple[Build, dg.ExecuteInProcessResult],
+    demo_build: tuple[Build, RunSummary],
 ) -> None:
     """A restructure must not change what the demo builds; a change that should is recorded
     with `python -m leadgen_pipeline_tests.row_counts` and reviewed in its diff."""

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from leadgen_pipeline.resources import ApolloResource
-from leadgen_pipeline_tests.builds import PROJECT, bound_defs
+from leadgen_pipeline_tests.builds import PROJECT, bound_defs, shared_instance
 from leadgen_pipeline_tests.fakes import Fault, Reply
 from leadgen_pipeline_tests.fakes.apollo_server import (
     BULK_MATCH_PATH,
@@ -59,7 +59,7 @@ def run_apollo(
     )
     job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=shared_instance(),
         asset_selection=[dg.AssetKey(["config", "icp_segments"]), dg.AssetKey(["raw", "apollo"])],
         raise_on_error=False,
     )

@@ -22,7 +22,7 @@ from leadgen_pipeline.layers.verify.verification import (
     still_to_verify,
 )
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import Build, bound_defs, run_all
+from leadgen_pipeline_tests.builds import Build, RunSummary, bound_defs, run_all, shared_build
 from leadgen_pipeline_tests.fakes.verifier_servers import FakeNeverBounce
 from leadgen_pipeline_tests.verify_run import run_verification
 
@@ -105,9 +105,13 @@ def test_only_addresses_without_a_fresh_verdict_are_paid_for() -> None:
     assert todo == ["new@x.io", "old@x.io"]
 
 
+def contact_emails(people: int) -> list[str]:
+    return [f"person{i}.x@verify-test-{i % 7}.io" for i in range(people)]
+
+
 def contacts_inbox(inbox: Path, people: int) -> list[str]:
     """A Cognism export of `people` contacts with ordinary addresses; returns the addresses."""
-    emails = [f"person{i}.x@verify-test-{i % 7}.io" for i in range(people)]
+    emails = contact_emails(people)
     rows = [
         {"First Name": f"P{i}", "Last Name": f"L{i}", "Email": email, "Company Name": f"Co{i % 7}"}
         for i, email in enumerate(emails)
@@ -119,21 +123,24 @@ def contacts_inbox(inbox: Path, people: int) -> list[str]:
 PEOPLE = 60
 
 
-@pytest.fixture(scope="module")
-def contacts_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, list[str]]:
-    """A store built once per module from a Cognism export of `PEOPLE` contacts, with no
-    paid verifier yet; each test verifies a copy of it."""
-    folder = tmp_path_factory.mktemp("contacts")
-    emails = contacts_inbox(folder / "inbox", PEOPLE)
-    assert run_all(bound_defs(folder, folder / "inbox")).success
-    return Build(folder, folder / "inbox"), emails
+def build_contacts(folder: Path) -> RunSummary:
+    """A store built from a Cognism export of `PEOPLE` contacts, with no paid verifier yet."""
+    contacts_inbox(folder / "inbox", PEOPLE)
+    return RunSummary.of(run_all(bound_defs(folder, folder / "inbox")))
+
+
+@pytest.fixture(scope="session")
+def contacts_built(shared_root: Path) -> Build:
+    """The contacts store, built once per session; each test verifies a copy of it."""
+    build, run = shared_build(shared_root, "contacts", build_contacts, inbox="inbox")
+    assert run.success
+    return build
 
 
 @pytest.fixture
-def built(contacts_built: tuple[Build, list[str]], tmp_path: Path) -> tuple[Path, list[str]]:
+def built(contacts_built: Build, tmp_path: Path) -> tuple[Path, list[str]]:
     """(inbox, its addresses) of a private copy of the built store, under `tmp_path`."""
-    build, emails = contacts_built
-    return build.copy_to(tmp_path).inbox, emails
+    return contacts_built.copy_to(tmp_path).inbox, contact_emails(PEOPLE)
 
 
 def ledger(store: Path) -> list[tuple]:

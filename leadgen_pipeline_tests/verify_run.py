@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from leadgen_pipeline.resources import VerifierResource
-from leadgen_pipeline_tests.builds import TEST_AS_OF, bound_defs
+from leadgen_pipeline_tests.builds import TEST_AS_OF, bound_defs, shared_instance
 
 VERIFY_KEYS = [dg.AssetKey(["verify", "email_checks"]), dg.AssetKey(["verify", "ledger"])]
 
@@ -39,7 +39,7 @@ def run_verification(
     )
     job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), asset_selection=VERIFY_KEYS, raise_on_error=False
+        instance=shared_instance(), asset_selection=VERIFY_KEYS, raise_on_error=False
     )
 
 
