@@ -118,6 +118,9 @@ def test_undeclared_source_fails_its_blocking_check_and_keeps_rows_out(
     }
     assert ("raw/cognism", "provenance_declared") in failed
     assert "no provenance" in failed[("raw/cognism", "provenance_declared")].description
+    # the check is blocking: nothing downstream of raw/cognism was built
+    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "raw/cognism" in materialised and "core/contact_links" not in materialised
     with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
         assert con.sql("select count(*) from raw.cognism").fetchall() == [(0,)]
 

@@ -1,7 +1,8 @@
 """What every layer's wiring shares: the one metadata builder and the one contract-check factory.
 
-Each table's contract is a pandera model in its layer's `contracts.py`; `contract_check`
-turns one into a blocking asset check named `contract` on the asset that writes the table.
+Each table's contract is a pandera model in its layer's `contracts.py`; `contract_spec` and
+`contract_result` make it a blocking check named `contract` on the asset that writes the
+table. Checks run in their asset's step (a step per check would cost more than the checks).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pandera.polars as pa
 import polars as pl
 
 from leadgen_pipeline.kernel.store import quote_table, read_table
-from leadgen_pipeline.resources import DuckDBStore
 
 # Personal data stays in the store: previews in Dagster's event log show it masked, since
 # an erasure request must be able to remove a person from everywhere.
@@ -79,25 +79,30 @@ def table_of(key: dg.AssetKey) -> str:
     return ".".join(key.path)
 
 
-def contract_check(key: dg.AssetKey, model: type[pa.DataFrameModel]) -> dg.AssetChecksDefinition:
-    """A blocking check `contract` on `key` that validates its table against `model`."""
-    table = table_of(key)
-
-    @dg.asset_check(
-        asset=key,
-        name="contract",
-        blocking=True,
-        description=f"`{table}` satisfies its contract, `{model.__name__}`",
-    )
-    def contract(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
-            return validate_contract(model, read_table(con, table))
-
-    return contract
+def check(key: dg.AssetKey, name: str, description: str) -> dg.AssetCheckSpec:
+    """A blocking check on `key`, run in the asset's own step: an ERROR stops every asset
+    downstream of it, and the UI shows it beside the asset like any other check."""
+    return dg.AssetCheckSpec(name, asset=key, blocking=True, description=description)
 
 
-def validate_contract(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> dg.AssetCheckResult:
-    """Validate `frame` against its pandera model; failures summarised without cell values."""
+def contract_spec(key: dg.AssetKey, model: type[pa.DataFrameModel]) -> dg.AssetCheckSpec:
+    """The check `contract` on `key`: its table satisfies its pandera model."""
+    return check(key, "contract", f"`{table_of(key)}` satisfies its contract, `{model.__name__}`")
+
+
+def contract_result(
+    con: duckdb.DuckDBPyConnection, key: dg.AssetKey, model: type[pa.DataFrameModel]
+) -> dg.AssetCheckResult:
+    """The result of `contract_spec(key, model)` on the table as stored now."""
+    return validate_contract(model, read_table(con, table_of(key)), key=key)
+
+
+def validate_contract(
+    model: type[pa.DataFrameModel], frame: pl.DataFrame, *, key: dg.AssetKey | None = None
+) -> dg.AssetCheckResult:
+    """Validate `frame` against its pandera model; failures summarised without cell values.
+    With `key`, the result is that asset's `contract` check."""
+    target = {"asset_key": key, "check_name": "contract"} if key is not None else {}
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -111,11 +116,12 @@ def validate_contract(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> dg
             for row in summary.iter_rows(named=True)
         ]
         return dg.AssetCheckResult(
+            **target,
             passed=False,
             severity=dg.AssetCheckSeverity.ERROR,
             description=f"{model.__name__} contract broken",
             metadata={"violations": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines))},
         )
     return dg.AssetCheckResult(
-        passed=True, metadata={"contract": model.__name__, "rows_checked": frame.height}
+        **target, passed=True, metadata={"contract": model.__name__, "rows_checked": frame.height}
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.checks import contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.compliance.suppressions import (
     build_suppressions,
@@ -32,6 +32,7 @@ SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
         "Addresses verification finds undeliverable join the complete list in "
         "`verify.suppression_list`."
     ),
+    check_specs=[contract_spec(SUPPRESSIONS, Suppressions)],
 )
 def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
@@ -47,12 +48,8 @@ def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
             rejected_rows=rejects.height,
             by_kind=dg.MetadataValue.md("\n".join(f"- {k}: {n}" for k, n in by_kind)),
         )
-    return dg.MaterializeResult(metadata=metadata)
+        contract = contract_result(con, SUPPRESSIONS, Suppressions)
+    return dg.MaterializeResult(metadata=metadata, check_results=[contract])
 
 
-defs = dg.Definitions(
-    assets=[suppressions],
-    asset_checks=[
-        contract_check(SUPPRESSIONS, Suppressions),
-    ],
-)
+defs = dg.Definitions(assets=[suppressions])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.checks import contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.config.contracts import IcpSegments, SourceProvenanceTable
 from leadgen_pipeline.layers.config.icp import load_icp_segments, segments_frame
 from leadgen_pipeline.layers.config.provenance import load_source_manifest, manifest_frame
@@ -27,6 +27,7 @@ SOURCE_PROVENANCE = dg.AssetKey([GROUP, "source_provenance"])
         "disqualifiers, refresh cadence, version and file hash. A bad file fails the run "
         "with the file and field named."
     ),
+    check_specs=[contract_spec(ICP_SEGMENTS, IcpSegments)],
 )
 def icp_segments(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     segments = load_icp_segments(inputs.icp_path)
@@ -39,7 +40,8 @@ def icp_segments(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
                 "\n".join(f"- `{s.segment}` v{s.version} ({s.refresh})" for s in segments)
             ),
         )
-    return dg.MaterializeResult(metadata=metadata)
+        contract = contract_result(con, ICP_SEGMENTS, IcpSegments)
+    return dg.MaterializeResult(metadata=metadata, check_results=[contract])
 
 
 @dg.asset(
@@ -52,18 +54,16 @@ def icp_segments(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
         "basis, opt-out mechanism, refresh cadence, cost per record and trust rank. Rows "
         "from a source it does not declare are held back."
     ),
+    check_specs=[contract_spec(SOURCE_PROVENANCE, SourceProvenanceTable)],
 )
 def source_provenance(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     frame = manifest_frame(load_source_manifest(inputs.manifest_path))
     with duckdb.get_connection() as con:
         store.write_table(con, "config.source_provenance", frame)
-        return dg.MaterializeResult(metadata=table_metadata(con, "config.source_provenance"))
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, "config.source_provenance"),
+            check_results=[contract_result(con, SOURCE_PROVENANCE, SourceProvenanceTable)],
+        )
 
 
-defs = dg.Definitions(
-    assets=[icp_segments, source_provenance],
-    asset_checks=[
-        contract_check(ICP_SEGMENTS, IcpSegments),
-        contract_check(SOURCE_PROVENANCE, SourceProvenanceTable),
-    ],
-)
+defs = dg.Definitions(assets=[icp_segments, source_provenance])

@@ -3,10 +3,11 @@
 from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import ErasureLog
 from leadgen_pipeline.layers.compliance.suppressions import (
@@ -15,7 +16,7 @@ from leadgen_pipeline.layers.compliance.suppressions import (
 )
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts
-from leadgen_pipeline.layers.core.links import link_and_erase, linked_records
+from leadgen_pipeline.layers.core.links import LINK_KEYS, link_and_erase, linked_records
 from leadgen_pipeline.layers.core.survivorship import (
     EMPLOYMENT_FIELDS,
     PERSON_FIELDS,
@@ -90,7 +91,27 @@ def _column_lineage() -> dg.TableColumnLineage:
                 "build of the links can ever hold an erased person."
             ),
         ),
-    ]
+    ],
+    check_specs=[
+        check(
+            CONTACT_LINKS,
+            "every_raw_record_linked_once",
+            "each raw record of the latest pulls has exactly one link",
+        ),
+        check(
+            CONTACT_LINKS,
+            "one_linkedin_identity_per_person",
+            "no person holds two different public LinkedIn slugs",
+        ),
+        contract_spec(CONTACT_LINKS, ContactLinks),
+        check(
+            ERASURE_LOG,
+            "rows_conserved_after_erasure",
+            "after the sweep, every data row of every input file is still in a raw table or "
+            "raw.rejects, exactly once (erased rows are content-free rejects)",
+        ),
+        contract_spec(ERASURE_LOG, ErasureLog),
+    ],
 )
 def link_records_and_erase(
     context: dg.AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs
@@ -124,59 +145,50 @@ def link_records_and_erase(
                 ),
             ),
         )
+        yield every_raw_record_linked_once(con)
+        yield one_linkedin_identity_per_person(con)
+        yield contract_result(con, CONTACT_LINKS, ContactLinks)
+        yield rows_conserved_after_erasure(con)
+        yield contract_result(con, ERASURE_LOG, ErasureLog)
 
 
-@dg.asset_check(
-    asset=CONTACT_LINKS,
-    name="every_raw_record_linked_once",
-    blocking=True,
-    description="each raw record of the latest pulls has exactly one link",
-)
-def every_raw_record_linked_once(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        raw = history.read_raw_union(con).select("snapshot_id", "source_file", "source_row")
-        links = store.read_table(con, "core.contact_links")
-    keys = ["snapshot_id", "source_file", "source_row"]
-    unlinked = raw.join(links, on=keys, how="anti").height
-    linked_twice = links.select(keys).is_duplicated().sum()
-    orphans = links.join(raw, on=keys, how="anti").height
+def every_raw_record_linked_once(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+    raw = history.read_raw_union(con).select(LINK_KEYS)
+    links = store.read_table(con, "core.contact_links")
+    unlinked = raw.join(links, on=LINK_KEYS, how="anti").height
+    linked_twice = links.select(LINK_KEYS).is_duplicated().sum()
+    orphans = links.join(raw, on=LINK_KEYS, how="anti").height
     return dg.AssetCheckResult(
+        asset_key=CONTACT_LINKS,
+        check_name="every_raw_record_linked_once",
         passed=unlinked == linked_twice == orphans == 0,
         metadata={"unlinked": unlinked, "linked_twice": int(linked_twice), "orphans": orphans},
     )
 
 
-@dg.asset_check(
-    asset=ERASURE_LOG,
-    name="rows_conserved_after_erasure",
-    blocking=True,
-    description="after the sweep, every data row of every input file is still in a raw table "
-    "or raw.rejects, exactly once (erased rows are content-free rejects)",
-)
-def rows_conserved_after_erasure(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        gaps = {source: history.conservation_gaps(con, source).height for source in SOURCES}
+def rows_conserved_after_erasure(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+    gaps = {source: history.conservation_gaps(con, source).height for source in SOURCES}
     return dg.AssetCheckResult(
+        asset_key=ERASURE_LOG,
+        check_name="rows_conserved_after_erasure",
         passed=not any(gaps.values()),
         metadata={f"files_out_of_balance_{source}": n for source, n in gaps.items()},
     )
 
 
-@dg.asset_check(
-    asset=CONTACT_LINKS,
-    name="one_linkedin_identity_per_person",
-    blocking=True,
-    description="no person holds two different public LinkedIn slugs",
-)
-def one_linkedin_identity_per_person(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        links = store.read_table(con, "core.contact_links")
+def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+    links = store.read_table(con, "core.contact_links")
     doubled = (
         links.group_by("person_id")
         .agg(pl.col("linkedin_slug").drop_nulls().n_unique().alias("slugs"))
         .filter(pl.col("slugs") > 1)
     )
-    return dg.AssetCheckResult(passed=doubled.is_empty(), metadata={"people": doubled.height})
+    return dg.AssetCheckResult(
+        asset_key=CONTACT_LINKS,
+        check_name="one_linkedin_identity_per_person",
+        passed=doubled.is_empty(),
+        metadata={"people": doubled.height},
+    )
 
 
 @dg.asset(
@@ -193,6 +205,15 @@ def one_linkedin_identity_per_person(duckdb: DuckDBStore) -> dg.AssetCheckResult
         "suppressed (consent survives merges); one whose newest pull is over 90 days old is "
         "`stale` and not routable until refreshed."
     ),
+    check_specs=[
+        check(CONTACTS, "person_id_unique", "one row per person"),
+        check(
+            CONTACTS,
+            "suppression_survives_merge",
+            "every person with a suppressed record is suppressed",
+        ),
+        contract_spec(CONTACTS, Contacts),
+    ],
 )
 def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     trust = {s: p.trust_rank for s, p in load_source_manifest(inputs.manifest_path).sources.items()}
@@ -209,34 +230,39 @@ def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult
             multi_source=int((people["sources"].list.len() > 1).sum()),
             **{"dagster/column_lineage": _column_lineage()},
         )
-    return dg.MaterializeResult(metadata=metadata)
+        checks = [
+            person_id_unique(con),
+            suppression_survives_merge(con, linked),
+            contract_result(con, CONTACTS, Contacts),
+        ]
+    return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
 
-@dg.asset_check(
-    asset=CONTACTS, name="person_id_unique", blocking=True, description="one row per person"
-)
-def person_id_unique(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        ((rows, people),) = con.execute(
-            "select count(*), count(distinct person_id) from core.contacts"
-        ).fetchall()
-    return dg.AssetCheckResult(passed=rows == people, metadata={"rows": rows, "people": people})
+def person_id_unique(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+    ((rows, people),) = con.execute(
+        "select count(*), count(distinct person_id) from core.contacts"
+    ).fetchall()
+    return dg.AssetCheckResult(
+        asset_key=CONTACTS,
+        check_name="person_id_unique",
+        passed=rows == people,
+        metadata={"rows": rows, "people": people},
+    )
 
 
-@dg.asset_check(
-    asset=CONTACTS,
-    name="suppression_survives_merge",
-    blocking=True,
-    description="every person with a suppressed record is suppressed",
-)
-def suppression_survives_merge(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        hits = person_suppressions(
-            linked_records(con), store.read_table(con, "compliance.suppressions")
-        )
-        people = store.read_table(con, "core.contacts").select("person_id", "suppressed")
+def suppression_survives_merge(
+    con: duckdb.DuckDBPyConnection, linked: pl.DataFrame
+) -> dg.AssetCheckResult:
+    """Against the stored table: every person with a suppressed record is suppressed."""
+    hits = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
+    people = store.read_table(con, "core.contacts").select("person_id", "suppressed")
     leaked = hits.join(people, on="person_id").filter(~pl.col("suppressed"))
-    return dg.AssetCheckResult(passed=leaked.is_empty(), metadata={"leaked": leaked.height})
+    return dg.AssetCheckResult(
+        asset_key=CONTACTS,
+        check_name="suppression_survives_merge",
+        passed=leaked.is_empty(),
+        metadata={"leaked": leaked.height},
+    )
 
 
 @dg.asset(
@@ -249,26 +275,15 @@ def suppression_survives_merge(duckdb: DuckDBStore) -> dg.AssetCheckResult:
         "One row per company, keyed by registrable domain: firmographics and funding by "
         "the same survivorship as people, and how many people were seen there."
     ),
+    check_specs=[contract_spec(ACCOUNTS, Accounts)],
 )
 def accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     trust = {s: p.trust_rank for s, p in load_source_manifest(inputs.manifest_path).sources.items()}
     with duckdb.get_connection() as con:
         store.write_table(con, "core.accounts", survive_accounts(linked_records(con), trust))
         metadata = table_metadata(con, "core.accounts")
-    return dg.MaterializeResult(metadata=metadata)
+        contract = contract_result(con, ACCOUNTS, Accounts)
+    return dg.MaterializeResult(metadata=metadata, check_results=[contract])
 
 
-defs = dg.Definitions(
-    assets=[link_records_and_erase, contacts, accounts],
-    asset_checks=[
-        every_raw_record_linked_once,
-        one_linkedin_identity_per_person,
-        contract_check(CONTACT_LINKS, ContactLinks),
-        contract_check(ERASURE_LOG, ErasureLog),
-        rows_conserved_after_erasure,
-        person_id_unique,
-        suppression_survives_merge,
-        contract_check(CONTACTS, Contacts),
-        contract_check(ACCOUNTS, Accounts),
-    ],
-)
+defs = dg.Definitions(assets=[link_records_and_erase, contacts, accounts])

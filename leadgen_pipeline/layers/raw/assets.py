@@ -9,7 +9,7 @@ import duckdb
 from dagster import AssetExecutionContext
 
 from leadgen_pipeline.clients.http import ProviderError
-from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
@@ -106,9 +106,50 @@ def _apollo_api_pull(
     )  # fmt: skip
 
 
-def _raw_asset(source: str) -> dg.AssetsDefinition:
+def _source_checks(
+    con: duckdb.DuckDBPyConnection, inputs: LeadgenInputs, source: str
+) -> list[dg.AssetCheckResult]:
+    """Provenance declared, every row conserved, the contract: on the table as just written."""
+    key = dg.AssetKey([GROUP, source])
+    declared = load_source_manifest(inputs.manifest_path).provenance_for(source) is not None
+    gaps = history.conservation_gaps(con, source)
+    return [
+        dg.AssetCheckResult(
+            asset_key=key,
+            check_name="provenance_declared",
+            passed=declared,
+            description=None
+            if declared
+            else (
+                f"source '{source}' has no provenance in {inputs.sources_manifest}: declare its "
+                "vendors, consent basis and opt-out mechanism; until then its rows are held "
+                "back in raw.rejects and not used downstream"
+            ),
+        ),
+        dg.AssetCheckResult(
+            asset_key=key,
+            check_name="rows_conserved",
+            passed=gaps.height == 0,
+            metadata={
+                "files_out_of_balance": gaps.height,
+                "detail": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {r['source_file']}: {r['data_rows']} rows read, {r['stored']} stored"
+                        for r in gaps.iter_rows(named=True)
+                    )
+                    or "every file balances"
+                ),
+            },
+        ),
+        contract_result(con, key, RawRecords),
+    ]
+
+
+def build_raw_source(source: str) -> dg.AssetsDefinition:
+    """The `raw/<source>` asset, with the checks that guard it run in its step."""
+    key = dg.AssetKey([GROUP, source])
     spec = dict(
-        key=dg.AssetKey([GROUP, source]),
+        key=key,
         group_name=GROUP,
         kinds={"duckdb", "polars", "csv"},
         owners=["team:data-engineering"],
@@ -118,6 +159,19 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
             f"latest pull of `{source}` (a view onto the immutable `raw_history.{source}`). "
             "Rows that cannot be read go to `raw.rejects` with the reason."
         ),
+        check_specs=[
+            check(
+                key,
+                "provenance_declared",
+                f"`{source}` has a vendor, consent basis and opt-out in the manifest",
+            ),
+            check(
+                key,
+                "rows_conserved",
+                "every data row of every input file is in the raw table or raw.rejects",
+            ),
+            contract_spec(key, RawRecords),
+        ],
     )
     if source != "apollo":
 
@@ -126,7 +180,8 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
             with duckdb.get_connection() as con:
                 pull = _inbox_pull(con, inputs, source)
                 metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
-            return dg.MaterializeResult(metadata=metadata)
+                checks = _source_checks(con, inputs, source)
+            return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
         return raw_source
 
@@ -143,59 +198,10 @@ def _raw_asset(source: str) -> dg.AssetsDefinition:
             else:
                 pull = _inbox_pull(con, inputs, source)
                 metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
-        return dg.MaterializeResult(metadata=metadata)
+            checks = _source_checks(con, inputs, source)
+        return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
     return raw_apollo
-
-
-def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChecksDefinition]]:
-    """The `raw/<source>` asset and the checks that guard it."""
-    key = dg.AssetKey([GROUP, source])
-    raw_source = _raw_asset(source)
-
-    @dg.asset_check(
-        asset=key,
-        name="provenance_declared",
-        blocking=True,
-        description=f"`{source}` has a vendor, consent basis and opt-out in the manifest",
-    )
-    def provenance_declared(inputs: LeadgenInputs) -> dg.AssetCheckResult:
-        declared = load_source_manifest(inputs.manifest_path).provenance_for(source) is not None
-        return dg.AssetCheckResult(
-            passed=declared,
-            description=None
-            if declared
-            else (
-                f"source '{source}' has no provenance in {inputs.sources_manifest}: declare its "
-                "vendors, consent basis and opt-out mechanism; until then its rows are held "
-                "back in raw.rejects and not used downstream"
-            ),
-        )
-
-    @dg.asset_check(
-        asset=key,
-        name="rows_conserved",
-        blocking=True,
-        description="every data row of every input file is in the raw table or raw.rejects",
-    )
-    def rows_conserved(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
-            gaps = history.conservation_gaps(con, source)
-        return dg.AssetCheckResult(
-            passed=gaps.height == 0,
-            metadata={
-                "files_out_of_balance": gaps.height,
-                "detail": dg.MetadataValue.md(
-                    "\n".join(
-                        f"- {r['source_file']}: {r['data_rows']} rows read, {r['stored']} stored"
-                        for r in gaps.iter_rows(named=True)
-                    )
-                    or "every file balances"
-                ),
-            },
-        )
-
-    return raw_source, [provenance_declared, rows_conserved, contract_check(key, RawRecords)]
 
 
 @dg.asset(
@@ -209,6 +215,7 @@ def build_raw_source(source: str) -> tuple[dg.AssetsDefinition, list[dg.AssetChe
         "used, with file, row, reason and the row as read: broken quoting, no identity, "
         "unknown format, undeclared vendor. Nothing is dropped silently."
     ),
+    check_specs=[contract_spec(RAW_REJECTS, RawRejects)],
 )
 def raw_rejects(duckdb: DuckDBStore) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
@@ -224,16 +231,8 @@ def raw_rejects(duckdb: DuckDBStore) -> dg.MaterializeResult:
                 "\n".join(f"- {s}: {r} — {n}" for s, r, n in by_reason) or "no rejects"
             ),
         )
-    return dg.MaterializeResult(metadata=metadata)
+        contract = contract_result(con, RAW_REJECTS, RawRejects)
+    return dg.MaterializeResult(metadata=metadata, check_results=[contract])
 
 
-_raw_assets, _raw_checks = [], []
-for _source in SOURCES:
-    _asset, _checks = build_raw_source(_source)
-    _raw_assets.append(_asset)
-    _raw_checks.extend(_checks)
-
-defs = dg.Definitions(
-    assets=[*_raw_assets, raw_rejects],
-    asset_checks=[*_raw_checks, contract_check(RAW_REJECTS, RawRejects)],
-)
+defs = dg.Definitions(assets=[*(build_raw_source(source) for source in SOURCES), raw_rejects])

@@ -2,12 +2,14 @@
 
 import uuid
 from contextlib import nullcontext
+from datetime import datetime
 
 import dagster as dg
+import duckdb
 
 from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import contract_check, table_metadata
+from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.core.assets import CONTACTS
@@ -54,7 +56,12 @@ SUPPRESSION_LIST = dg.AssetKey([GROUP, "suppression_list"])
                 "run; written before the next call starts, so a resumed run never pays twice."
             ),
         ),
-    ]
+    ],
+    check_specs=[
+        contract_spec(EMAIL_CHECKS, EmailChecks),
+        contract_spec(LEDGER, VerifyLedger),
+        check(LEDGER, "paid_once", "no address paid for twice within the TTL"),
+    ],
 )
 def verify_emails(
     context: dg.AssetExecutionContext,
@@ -104,22 +111,23 @@ def verify_emails(
         yield dg.MaterializeResult(
             asset_key=LEDGER, metadata=table_metadata(con, "verify.ledger", paid_this_run=run.paid)
         )
+        yield contract_result(con, EMAIL_CHECKS, EmailChecks)
+        yield contract_result(con, LEDGER, VerifyLedger)
+        yield paid_once(con, verifier.ttl_days)
 
 
-@dg.asset_check(
-    asset=LEDGER,
-    name="paid_once",
-    blocking=True,
-    description="no address paid for twice within the TTL",
-)
-def paid_once(duckdb: DuckDBStore, verifier: VerifierResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        ((repeats,),) = con.execute(
-            "select count(*) from verify.ledger a join verify.ledger b on a.provider = b.provider "
-            "and a.email = b.email and a.called_at < b.called_at "
-            f"and b.called_at < a.called_at + interval {int(verifier.ttl_days)} day"
-        ).fetchall()
-    return dg.AssetCheckResult(passed=repeats == 0, metadata={"paid_twice_within_ttl": repeats})
+def paid_once(con: duckdb.DuckDBPyConnection, ttl_days: int) -> dg.AssetCheckResult:
+    ((repeats,),) = con.execute(
+        "select count(*) from verify.ledger a join verify.ledger b on a.provider = b.provider "
+        "and a.email = b.email and a.called_at < b.called_at "
+        f"and b.called_at < a.called_at + interval {int(ttl_days)} day"
+    ).fetchall()
+    return dg.AssetCheckResult(
+        asset_key=LEDGER,
+        check_name="paid_once",
+        passed=repeats == 0,
+        metadata={"paid_twice_within_ttl": repeats},
+    )
 
 
 @dg.asset(
@@ -132,8 +140,23 @@ def paid_once(duckdb: DuckDBStore, verifier: VerifierResource) -> dg.AssetCheckR
         "Contacts who may be emailed now: not suppressed, not stale, and with a verdict "
         "within the TTL that is `valid` (main track) or `catch_all` (capped sends only)."
     ),
+    check_specs=[
+        check(
+            SENDABLE,
+            "nothing_unsafe_is_sendable",
+            "no suppressed, erased, stale, invalid or do-not-mail address is sendable",
+        ),
+        check(
+            SENDABLE,
+            "verdict_within_ttl",
+            "every sendable contact has a verdict younger than the TTL",
+        ),
+        contract_spec(SENDABLE, SendableContacts),
+    ],
 )
-def sendable_contacts(duckdb: DuckDBStore) -> dg.MaterializeResult:
+def sendable_contacts(
+    duckdb: DuckDBStore, inputs: LeadgenInputs, verifier: VerifierResource
+) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         sendable = sendable_now(
             store.read_table(con, "core.contacts"), store.read_table(con, "verify.email_checks")
@@ -143,47 +166,49 @@ def sendable_contacts(duckdb: DuckDBStore) -> dg.MaterializeResult:
         metadata = table_metadata(
             con, "verify.sendable_contacts", **{f"track_{k}": v for k, v in tracks.items()}
         )
-    return dg.MaterializeResult(metadata=metadata)
+        checks = [
+            nothing_unsafe_is_sendable(con),
+            verdict_within_ttl(con, inputs.now(), verifier.ttl_days),
+            contract_result(con, SENDABLE, SendableContacts),
+        ]
+    return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
 
-@dg.asset_check(
-    asset=SENDABLE,
-    name="nothing_unsafe_is_sendable",
-    blocking=True,
-    description="no suppressed, erased, stale, invalid or do-not-mail address is sendable",
-)
-def nothing_unsafe_is_sendable(duckdb: DuckDBStore) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        ((unsafe,),) = con.execute(
-            """select count(*) from verify.sendable_contacts s
-               join core.contacts c using (person_id)
-               left join verify.email_checks v on v.email = s.verified_email
-               where c.suppressed or c.stale
-                  or coalesce(v.status, 'missing') not in ('valid', 'catch_all')
-                  or s.verified_email in (select key_value from compliance.suppressions
-                                          where key_type = 'email_key' and not hashed)
-                  or sha256(s.verified_email) in (select key_value from compliance.suppressions
-                                                  where key_type = 'email_key' and hashed)"""
-        ).fetchall()
-    return dg.AssetCheckResult(passed=unsafe == 0, metadata={"unsafe": unsafe})
+def nothing_unsafe_is_sendable(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+    """Against the stored tables, independently of how `sendable_now` decided."""
+    ((unsafe,),) = con.execute(
+        """select count(*) from verify.sendable_contacts s
+           join core.contacts c using (person_id)
+           left join verify.email_checks v on v.email = s.verified_email
+           where c.suppressed or c.stale
+              or coalesce(v.status, 'missing') not in ('valid', 'catch_all')
+              or s.verified_email in (select key_value from compliance.suppressions
+                                      where key_type = 'email_key' and not hashed)
+              or sha256(s.verified_email) in (select key_value from compliance.suppressions
+                                              where key_type = 'email_key' and hashed)"""
+    ).fetchall()
+    return dg.AssetCheckResult(
+        asset_key=SENDABLE,
+        check_name="nothing_unsafe_is_sendable",
+        passed=unsafe == 0,
+        metadata={"unsafe": unsafe},
+    )
 
 
-@dg.asset_check(
-    asset=SENDABLE,
-    name="verdict_within_ttl",
-    blocking=True,
-    description="every sendable contact has a verdict younger than the TTL",
-)
 def verdict_within_ttl(
-    duckdb: DuckDBStore, inputs: LeadgenInputs, verifier: VerifierResource
+    con: duckdb.DuckDBPyConnection, now: datetime, ttl_days: int
 ) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        ((late,),) = con.execute(
-            "select count(*) from verify.sendable_contacts "
-            f"where checked_at < $now - interval {int(verifier.ttl_days)} day",
-            {"now": inputs.now()},
-        ).fetchall()
-    return dg.AssetCheckResult(passed=late == 0, metadata={"older_than_ttl": late})
+    ((late,),) = con.execute(
+        "select count(*) from verify.sendable_contacts "
+        f"where checked_at < $now - interval {int(ttl_days)} day",
+        {"now": now},
+    ).fetchall()
+    return dg.AssetCheckResult(
+        asset_key=SENDABLE,
+        check_name="verdict_within_ttl",
+        passed=late == 0,
+        metadata={"older_than_ttl": late},
+    )
 
 
 @dg.asset(
@@ -197,6 +222,7 @@ def verdict_within_ttl(
         "`compliance.suppressions` plus each address verification found invalid or "
         "do-not-mail (`kind = 'undeliverable'`), so no later source brings it back."
     ),
+    check_specs=[contract_spec(SUPPRESSION_LIST, Suppressions)],
 )
 def complete_suppression_list(duckdb: DuckDBStore) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
@@ -211,18 +237,8 @@ def complete_suppression_list(duckdb: DuckDBStore) -> dg.MaterializeResult:
             "verify.suppression_list",
             by_kind=dg.MetadataValue.md("\n".join(f"- {k}: {n}" for k, n in by_kind)),
         )
-    return dg.MaterializeResult(metadata=metadata)
+        contract = contract_result(con, SUPPRESSION_LIST, Suppressions)
+    return dg.MaterializeResult(metadata=metadata, check_results=[contract])
 
 
-defs = dg.Definitions(
-    assets=[verify_emails, sendable_contacts, complete_suppression_list],
-    asset_checks=[
-        contract_check(EMAIL_CHECKS, EmailChecks),
-        contract_check(LEDGER, VerifyLedger),
-        paid_once,
-        nothing_unsafe_is_sendable,
-        verdict_within_ttl,
-        contract_check(SENDABLE, SendableContacts),
-        contract_check(SUPPRESSION_LIST, Suppressions),
-    ],
-)
+defs = dg.Definitions(assets=[verify_emails, sendable_contacts, complete_suppression_list])
