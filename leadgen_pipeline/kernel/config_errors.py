@@ -90,8 +90,8 @@ def reject_duplicates(values: Sequence[str]) -> None:
         raise ValueError(f"listed more than once: {listed}")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate mapping keys.
+class _UniqueKeys:
+    """A safe YAML loader that refuses duplicate mapping keys (mixed into a SafeLoader).
 
     Plain PyYAML keeps the last of two equal keys, so a second `countries:` block would
     silently replace the first; in a hand-edited file that is always a mistake.
@@ -114,7 +114,21 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     key_node.start_mark,
                 )
             seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
+    """Pure-Python parsing: the error messages this module's tests and users know."""
+
+
+# libyaml's parser, when PyYAML was built with it: ten times faster, and every run reads the
+# manifest and the ICP files several times. A file it refuses is parsed again by the pure
+# loader, whose messages are the ones reported.
+_FastUniqueKeyLoader = (
+    type("_FastUniqueKeyLoader", (_UniqueKeys, yaml.CSafeLoader), {})
+    if hasattr(yaml, "CSafeLoader")
+    else _UniqueKeyLoader
+)
 
 
 def read_yaml_mapping(
@@ -135,11 +149,14 @@ def read_yaml_mapping(
     except UnicodeDecodeError as exc:
         problem = f"not UTF-8 text (bad byte at offset {exc.start})"
         raise error_type([ConfigProblem(label, "", problem)]) from exc
+    # SafeLoader subclasses: plain data only, no arbitrary Python objects.
     try:
-        # A SafeLoader subclass: plain data only, no arbitrary Python objects.
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise error_type([ConfigProblem(label, "", _describe_yaml_error(exc))]) from exc
+        data = yaml.load(text, Loader=_FastUniqueKeyLoader)
+    except yaml.YAMLError:
+        try:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)
+        except yaml.YAMLError as exc:
+            raise error_type([ConfigProblem(label, "", _describe_yaml_error(exc))]) from exc
     if data is None:
         raise error_type([ConfigProblem(label, "", "file is empty; expected a mapping of keys")])
     if not isinstance(data, dict):

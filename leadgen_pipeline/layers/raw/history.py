@@ -112,6 +112,8 @@ def _append_pull(
 
 def ensure_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
     """Create the history tables and the latest-pull views if this store has none yet."""
+    if table_exists(con, PULLS_TABLE) and table_exists(con, REJECTS_HISTORY):
+        return  # created together with the views, in one transaction
     with transaction(con):
         _create_history_tables(con)
 
