@@ -8,6 +8,7 @@ from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.compliance.suppressions import (
+    SuppressionFileError,
     build_suppressions,
 )
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS
@@ -25,10 +26,15 @@ SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
     owners=["team:revops"],
     deps=[ICP_SEGMENTS],
     description=(
-        "Who must never be contacted: opt-outs, hard bounces, erasure requests (kept only as "
-        "SHA-256 hashes of the normalised email and LinkedIn slug) and do-not-contact "
-        "domains from the inbox's `suppression/` files, plus every ICP's disqualifier "
-        "domains. Unreadable rows go to `compliance.suppression_rejects` with the reason. "
+        "Who must never be contacted: opt-outs, spam complaints, hard bounces (the address, "
+        "not the person), erasure requests (kept only as SHA-256 hashes of the normalised "
+        "email and LinkedIn slug) and do-not-contact domains from the inbox's `suppression/` "
+        "files, recognised by header (HubSpot, Salesforce, Mailchimp, SendGrid, Instantly, "
+        "lemlist, Smartlead and the project's own lists), plus every ICP's disqualifier "
+        "domains. Rows that ask for nothing go to `compliance.suppression_rejects` with the "
+        "reason; soft bounces are counted in `compliance.soft_bounces` and suppress nothing. "
+        "A file that cannot be understood, or a suppressing row with no usable key, stops the "
+        "build with the file named, and the last good list stays. "
         "Addresses verification finds undeliverable join the complete list in "
         "`verify.suppression_list`."
     ),
@@ -36,16 +42,19 @@ SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
 )
 def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        rows, rejects = build_suppressions(
-            con, inputs.inbox_path, load_icp_segments(inputs.icp_path)
-        )
-        store.write_table(con, "compliance.suppression_rejects", rejects)
-        store.write_table(con, "compliance.suppressions", rows)
-        by_kind = rows.group_by("kind").len().sort("kind").iter_rows()
+        try:
+            read = build_suppressions(con, inputs.inbox_path, load_icp_segments(inputs.icp_path))
+        except SuppressionFileError as error:
+            raise dg.Failure(description=str(error)) from None  # the last good list stays
+        store.write_table(con, "compliance.suppression_rejects", read.rejects)
+        store.write_table(con, "compliance.soft_bounces", read.soft_bounces)
+        store.write_table(con, "compliance.suppressions", read.rows)
+        by_kind = read.rows.group_by("kind").len().sort("kind").iter_rows()
         metadata = table_metadata(
             con,
             "compliance.suppressions",
-            rejected_rows=rejects.height,
+            rejected_rows=read.rejects.height,
+            soft_bounces=read.soft_bounces.height,
             by_kind=dg.MetadataValue.md("\n".join(f"- {k}: {n}" for k, n in by_kind)),
         )
         contract = contract_result(con, SUPPRESSIONS, Suppressions)

@@ -20,6 +20,7 @@ class Suppressions(pa.DataFrameModel):
     kind: str = pa.Field(
         isin=[
             "opt_out",
+            "spam_complaint",
             "hard_bounce",
             "erasure",
             "do_not_contact",

@@ -105,9 +105,13 @@ def erase_people(
             sha256_column(pl.col("email_key")).alias("email_hash"),
             sha256_column(pl.col("linkedin_slug")).alias("slug_hash"),
         )
-        people = hashed.filter(
-            pl.col("email_hash").is_in(email_hashes) | pl.col("slug_hash").is_in(slug_hashes)
-        )["person_id"].unique().sort()
+        people = (
+            hashed.filter(
+                pl.col("email_hash").is_in(email_hashes) | pl.col("slug_hash").is_in(slug_hashes)
+            )["person_id"]
+            .unique()
+            .sort()
+        )
         records, theirs = _records_and_identifiers(links, people)
         identifiers |= theirs
     if not (identifiers or email_hashes or slug_hashes):

@@ -9,6 +9,7 @@ person if a later import brings them back, never enough to recover who they were
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -17,8 +18,20 @@ import polars as pl
 from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.csv_reader import ROW_NUMBER, open_export, read_csv_cells
 from leadgen_pipeline.kernel.hashing import sha256_column
-from leadgen_pipeline.kernel.headers import columns_by_key, recognise, signature
+from leadgen_pipeline.kernel.headers import columns_by_key
 from leadgen_pipeline.kernel.keys import email_match_key, linkedin_slug, registrable_domain
+from leadgen_pipeline.layers.compliance.formats import (
+    DOMAIN,
+    EMAIL,
+    KNOWN_COLUMNS,
+    LINKEDIN,
+    REASON,
+    VALUE,
+    WHEN,
+    Cell,
+    cell_reader,
+    recognise_suppression_file,
+)
 from leadgen_pipeline.layers.config.icp import IcpSegment
 
 SUPPRESSION_SCHEMA: dict[str, pl.DataType] = {
@@ -38,32 +51,51 @@ SUPPRESSION_REJECT_SCHEMA: dict[str, pl.DataType] = {
     "reason": pl.String(),
 }
 
-# header signature -> kind; the first whose columns are all present wins
-_KINDS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = (
-    ("erasure", (signature("requested_at"),)),
-    ("hard_bounce", (signature("bounced_at"),)),
-    ("opt_out", (signature("opted_out_at"),)),
-    ("do_not_contact", (signature("domain"),)),
-)
-_TIME_COLUMNS = {"erasure": "requested_at", "hard_bounce": "bounced_at", "opt_out": "opted_out_at"}
-
-
 ERASURE_REQUEST_SCHEMA: dict[str, pl.DataType] = {
     "email_key": pl.String(),
     "linkedin_slug": pl.String(),
 }
 
 
+class SuppressionFileError(ValueError):
+    """A file in `suppression/` that cannot be used as it is: the build stops, since
+    contacting someone who opted out costs more than a build that waits for a fix."""
+
+
+@dataclass
+class SuppressionRead:
+    """What the `suppression/` files say: every data row lands in `rows` (once per kind it
+    asks for), `soft_bounces`, or `rejects` (with the reason); `problems` stop the build."""
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    requests: pl.DataFrame  # plain erasure keys: for this run only, never stored
+    soft_bounces: pl.DataFrame
+    problems: list[str] = field(default_factory=list)
+
+
+def _keys(cell: Cell) -> list[pl.Expr]:
+    """The keys a row carries: an address, a LinkedIn slug, or (for a block-list cell such as
+    `@acme.io` or `acme.io`, or a domain column) a registrable domain."""
+    text = cell((*EMAIL, *VALUE))
+    email_key = email_match_key(text)
+    slug = linkedin_slug(cell((*LINKEDIN, *VALUE)))
+    bare = text.str.strip_chars().str.strip_prefix("@")
+    domain = pl.coalesce(
+        registrable_domain(cell(DOMAIN)),
+        pl.when(email_key.is_null() & slug.is_null() & ~bare.str.contains("@|/")).then(
+            registrable_domain(bare)
+        ),
+    )
+    return [email_key.alias("email_key"), slug.alias("linkedin_slug"), domain.alias("domain")]
+
+
 def read_suppression_file(
     con: duckdb.DuckDBPyConnection, path: Path, source_file: str
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(suppression rows, rejects, erasure requests) of one file; every data row lands in
-    exactly one of the first two. The erasure requests hold the plain keys: they are for
-    carrying out the erasure in this run and must never be stored."""
-    export = open_export(path)
-    read = read_csv_cells(con, export)
-    columns = columns_by_key(read.header)
-    kind = recognise(read.header, _KINDS)
+) -> SuppressionRead:
+    """One suppression export, recognised by its header (`formats.FORMATS`)."""
+    read = read_csv_cells(con, open_export(path))
+    empty = _empty_read()
     parse_rejects = pl.DataFrame(
         {
             "source_file": [source_file] * len(read.rejects),
@@ -72,96 +104,188 @@ def read_suppression_file(
         },
         schema=SUPPRESSION_REJECT_SCHEMA,
     )
-    if kind is None:
-        unknown = read.cells.select(
-            pl.lit(source_file).alias("source_file"),
-            pl.col(ROW_NUMBER).alias("source_row"),
-            pl.lit(f"unrecognised suppression file (header: {', '.join(read.header)})").alias(
-                "reason"
-            ),
+    fmt = recognise_suppression_file(read.header, path.name)
+    if fmt is None:
+        empty.rejects = pl.concat(
+            [parse_rejects, _rejected(read.cells, source_file, "unrecognised suppression file")]
         )
-        return (
-            pl.DataFrame(schema=SUPPRESSION_SCHEMA),
-            pl.concat([parse_rejects, unknown]),
-            pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA),
+        empty.problems.append(
+            f"{source_file}: not a suppression export this pipeline understands (header: "
+            f"{', '.join(read.header) or 'none'}); it needs one of the columns "
+            f"{', '.join(KNOWN_COLUMNS)}, with a header or file name that says what the list is"
         )
-
-    def cell(name: str) -> pl.Expr:
-        return pl.col(columns[name]) if name in columns else pl.lit(None, dtype=pl.String)
-
-    recorded = (
-        dates.timestamp_utc(cell(_TIME_COLUMNS[kind]))
-        if kind in _TIME_COLUMNS
-        else pl.lit(dates.exported_at(path)).cast(pl.Datetime("us", "UTC"))
-    )
+        return empty
+    cell = cell_reader(columns_by_key(read.header))
     base = read.cells.select(
         pl.col(ROW_NUMBER).alias("source_row"),
-        recorded.alias("recorded_at"),
-        pl.coalesce(cell("reason"), cell("channel"), cell("provider"), cell("reference")).alias(
-            "reason"
-        ),
-        email_match_key(cell("email")).alias("email_key"),
-        linkedin_slug(cell("linkedin_url")).alias("linkedin_slug"),
-        registrable_domain(cell("domain")).alias("domain"),
+        pl.concat_list([rule(cell) for rule in fmt.rules])
+        .list.drop_nulls()
+        .list.unique()
+        .alias("kinds"),
+        pl.coalesce(dates.timestamp_utc(cell(WHEN)), pl.lit(dates.exported_at(path)))
+        .cast(pl.Datetime("us", "UTC"))
+        .alias("recorded_at"),
+        cell(REASON).alias("reason"),
+        *_keys(cell),
     )
-    key_types = ["domain"] if kind == "do_not_contact" else ["email_key", "linkedin_slug"]
+    asked = base.filter(pl.col("kinds").list.len() > 0).explode("kinds").rename({"kinds": "kind"})
+    # a row with no address or slug but a domain asks for the whole domain to be left alone
+    asked = asked.with_columns(
+        pl.when(
+            pl.col("email_key").is_null()
+            & pl.col("linkedin_slug").is_null()
+            & pl.col("domain").is_not_null()
+            & (pl.col("kind") != "erasure")
+        )
+        .then(pl.lit("do_not_contact"))
+        .otherwise(pl.col("kind"))
+        .alias("kind")
+    )
+    not_asking = base.filter(pl.col("kinds").list.len() == 0).select(
+        pl.lit(source_file).alias("source_file"),
+        "source_row",
+        pl.lit(
+            f"{fmt.name}: the row asks for no suppression (e.g. its opt-out flag is false)"
+        ).alias("reason"),
+    )
+    soft = asked.filter(pl.col("kind") == "soft_bounce")
+    suppressing = asked.filter(pl.col("kind") != "soft_bounce")
     rows = pl.concat(
         [
-            base.select(
-                pl.lit(kind).alias("kind"),
+            suppressing.filter(pl.col("kind") != "do_not_contact")
+            .select(
+                "kind",
                 pl.lit(key).alias("key_type"),
                 pl.col(key).alias("key_value"),
                 "recorded_at",
                 "reason",
                 "source_row",
-            ).drop_nulls("key_value")
-            for key in key_types
+            )
+            .drop_nulls("key_value")
+            for key in ("email_key", "linkedin_slug")
+        ]
+        + [
+            suppressing.filter(pl.col("kind") == "do_not_contact")
+            .select(
+                "kind",
+                pl.lit("domain").alias("key_type"),
+                pl.col("domain").alias("key_value"),
+                "recorded_at",
+                "reason",
+                "source_row",
+            )
+            .drop_nulls("key_value")
         ]
     ).with_columns(pl.lit(source_file).alias("source_file"))
-    if kind == "erasure":
-        rows = rows.with_columns(
-            sha256_column(pl.col("key_value")).alias("key_value"), pl.lit(None).alias("reason")
+    erasure = pl.col("kind") == "erasure"
+    rows = rows.with_columns(
+        pl.when(erasure)
+        .then(sha256_column(pl.col("key_value")))
+        .otherwise(pl.col("key_value"))
+        .alias("key_value"),
+        pl.when(erasure).then(None).otherwise(pl.col("reason")).alias("reason"),
+        erasure.alias("hashed"),
+    ).select([pl.col(c).cast(t) for c, t in SUPPRESSION_SCHEMA.items()])
+    keyless = suppressing.join(rows.select("source_row").unique(), on="source_row", how="anti")
+    # A bounce of an address that does not even parse can be listed and left: no send can
+    # reach it. A person who asked not to be contacted, under an address we cannot read,
+    # might still be reached: that stops the build.
+    unsafe = keyless.filter(pl.col("kind").is_in(["opt_out", "spam_complaint", "erasure"]))
+    if unsafe.height:
+        listed = ", ".join(str(r) for r in unsafe["source_row"].unique().sort().head(10))
+        empty.problems.append(
+            f"{source_file}: {unsafe['source_row'].n_unique()} row(s) ask not to be contacted "
+            f"but carry no usable email, LinkedIn URL or domain (data rows {listed})"
         )
-    rows = rows.with_columns(pl.lit(kind == "erasure").alias("hashed")).select(
-        [pl.col(c).cast(t) for c, t in SUPPRESSION_SCHEMA.items()]
+    if fmt.name == "erasure_requests" and read.cells.height == 0:
+        empty.problems.append(
+            f"{source_file}: an erasure-request file with no requests in it; an export that "
+            "lost its rows would otherwise erase no one without a word"
+        )
+    return SuppressionRead(
+        rows=rows,
+        rejects=pl.concat(
+            [
+                parse_rejects,
+                not_asking,
+                _rejected(
+                    keyless, source_file, f"{fmt.name}: no usable email, LinkedIn URL or domain"
+                ),
+            ]
+        ),
+        requests=suppressing.filter(erasure).select("email_key", "linkedin_slug"),
+        soft_bounces=soft.select(
+            pl.col("email_key").alias("email_key"),
+            "recorded_at",
+            "reason",
+            "source_row",
+            pl.lit(source_file).alias("source_file"),
+        ).drop_nulls("email_key"),
+        problems=empty.problems,
     )
-    keyless = base.join(rows.select("source_row").unique(), on="source_row", how="anti")
-    no_key = keyless.select(
+
+
+SOFT_BOUNCE_SCHEMA: dict[str, pl.DataType] = {
+    "email_key": pl.String(),
+    "recorded_at": pl.Datetime("us", "UTC"),
+    "reason": pl.String(),
+    "source_row": pl.Int64(),
+    "source_file": pl.String(),
+}
+
+
+def _empty_read() -> SuppressionRead:
+    return SuppressionRead(
+        rows=pl.DataFrame(schema=SUPPRESSION_SCHEMA),
+        rejects=pl.DataFrame(schema=SUPPRESSION_REJECT_SCHEMA),
+        requests=pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA),
+        soft_bounces=pl.DataFrame(schema=SOFT_BOUNCE_SCHEMA),
+    )
+
+
+def _rejected(rows: pl.DataFrame, source_file: str, reason: str) -> pl.DataFrame:
+    row_column = ROW_NUMBER if ROW_NUMBER in rows.columns else "source_row"
+    return rows.select(
         pl.lit(source_file).alias("source_file"),
-        "source_row",
-        pl.lit(f"{kind} row names no valid {' or '.join(key_types)}").alias("reason"),
-    )
-    requests = (
-        base.select("email_key", "linkedin_slug")
-        if kind == "erasure"
-        else pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA)
-    )
-    return rows, pl.concat([parse_rejects, no_key]), requests
+        pl.col(row_column).cast(pl.Int64).alias("source_row"),
+        pl.lit(reason).alias("reason"),
+    ).unique(maintain_order=True)
 
 
-def read_suppression_inbox(
-    con: duckdb.DuckDBPyConnection, inbox: Path
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(suppression rows, rejects, plain erasure requests) of every file in `suppression/`.
-    The erasure requests are for carrying out the erasure in this run and are never stored."""
-    frames = [pl.DataFrame(schema=SUPPRESSION_SCHEMA)]
-    rejects = [pl.DataFrame(schema=SUPPRESSION_REJECT_SCHEMA)]
-    requests = [pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA)]
+def read_suppression_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> SuppressionRead:
+    """Every file in `suppression/` (CSV exports), read and joined; a file of another type
+    there is a problem too, since nothing in that folder may be skipped quietly."""
+    reads = [_empty_read()]
     folder = inbox / "suppression"
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        rows, bad, asked = read_suppression_file(con, path, path.relative_to(inbox).as_posix())
-        frames.append(rows)
-        rejects.append(bad)
-        requests.append(asked)
-    return pl.concat(frames), pl.concat(rejects), pl.concat(requests)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        source_file = path.relative_to(inbox).as_posix()
+        if path.suffix.lower() != ".csv":
+            skipped = _empty_read()
+            skipped.problems.append(f"{source_file}: not a CSV file; export the list as CSV")
+            reads.append(skipped)
+            continue
+        reads.append(read_suppression_file(con, path, source_file))
+    return SuppressionRead(
+        rows=pl.concat([r.rows for r in reads]),
+        rejects=pl.concat([r.rejects for r in reads]),
+        requests=pl.concat([r.requests for r in reads]),
+        soft_bounces=pl.concat([r.soft_bounces for r in reads]),
+        problems=[problem for r in reads for problem in r.problems],
+    )
 
 
 def build_suppressions(
     con: duckdb.DuckDBPyConnection, inbox: Path, segments: Sequence[IcpSegment]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(suppressions, rejects): every suppression in the inbox plus the ICP disqualifier
-    domains, and the rows that could not be used."""
-    rows, rejects, _ = read_suppression_inbox(con, inbox)
+) -> SuppressionRead:
+    """Every suppression in the inbox plus the ICP disqualifier domains, the rows that could
+    not be used and the soft bounces; raises `SuppressionFileError` naming every file that
+    cannot be used as it is, before anything is written."""
+    read = read_suppression_inbox(con, inbox)
+    if read.problems:
+        raise SuppressionFileError(
+            "the suppression list cannot be built, so nothing downstream may run:\n- "
+            + "\n- ".join(read.problems)
+        )
     disqualifiers = [
         {
             "kind": "icp_disqualifier",
@@ -176,8 +300,9 @@ def build_suppressions(
         for s in segments
         for domain in s.disqualifiers.domains
     ]
-    frames = [rows, pl.DataFrame(disqualifiers, schema=SUPPRESSION_SCHEMA)]
-    return pl.concat(frames).unique(maintain_order=True), rejects
+    frames = [read.rows, pl.DataFrame(disqualifiers, schema=SUPPRESSION_SCHEMA)]
+    read.rows = pl.concat(frames).unique(maintain_order=True)
+    return read
 
 
 def erasure_hashes(suppressions: pl.DataFrame) -> tuple[list[str], list[str]]:
@@ -192,8 +317,11 @@ def erasure_hashes(suppressions: pl.DataFrame) -> tuple[list[str], list[str]]:
 def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.DataFrame:
     """(person_id, suppression_kinds) for every person any of whose records is suppressed.
 
-    Consent survives merges: one opted-out record suppresses the whole person.
+    Consent survives merges: one opted-out record suppresses the whole person. A hard
+    bounce is about a mailbox, not a person: it stops mail to that address (the pre-check
+    makes it a verdict) and leaves the person reachable by other means.
     """
+    suppressions = suppressions.filter(pl.col("kind") != "hard_bounce")
     key_columns = {
         "email_key": "email_key",
         "linkedin_slug": "linkedin_slug",

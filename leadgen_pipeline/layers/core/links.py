@@ -52,7 +52,7 @@ def link_and_erase(con: duckdb.DuckDBPyConnection, inbox: Path, built_at: dateti
         else None
     )
     links, log = build_contact_links(history.read_raw_union(con), previous, built_at)
-    _, _, requests = read_suppression_inbox(con, inbox)
+    requests = read_suppression_inbox(con, inbox).requests
     email_hashes, slug_hashes = erasure_hashes(store.read_table(con, "compliance.suppressions"))
     erased, report = erase_people(con, links, requests, email_hashes, slug_hashes)
     links = links.filter(~pl.col("person_id").is_in(erased.implode()))

@@ -9,6 +9,7 @@ import duckdb
 
 from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.kernel import store
+from leadgen_pipeline.kernel.keys import email_match_key_sql
 from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
@@ -176,16 +177,18 @@ def sendable_contacts(
 
 def nothing_unsafe_is_sendable(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
     """Against the stored tables, independently of how `sendable_now` decided."""
+    # suppressions hold match keys: the send address is compared through the same key
+    key = email_match_key_sql("s.verified_email")
     ((unsafe,),) = con.execute(
-        """select count(*) from verify.sendable_contacts s
+        f"""select count(*) from verify.sendable_contacts s
            join core.contacts c using (person_id)
            left join verify.email_checks v on v.email = s.verified_email
            where c.suppressed or c.stale
               or coalesce(v.status, 'missing') not in ('valid', 'catch_all')
-              or s.verified_email in (select key_value from compliance.suppressions
-                                      where key_type = 'email_key' and not hashed)
-              or sha256(s.verified_email) in (select key_value from compliance.suppressions
-                                              where key_type = 'email_key' and hashed)"""
+              or {key} in (select key_value from compliance.suppressions
+                           where key_type = 'email_key' and not hashed)
+              or sha256({key}) in (select key_value from compliance.suppressions
+                                   where key_type = 'email_key' and hashed)"""
     ).fetchall()
     return dg.AssetCheckResult(
         asset_key=SENDABLE,

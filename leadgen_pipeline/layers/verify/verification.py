@@ -81,7 +81,8 @@ def precheck(emails: pl.Series, suppressed_emails: pl.Series, checked_at: dateti
     frame = frame.with_columns(
         pl.col("email").str.extract(r"@(.+)$").alias("domain"),
         is_role_address(pl.col("email")).fill_null(False).alias("role"),
-        pl.col("email").is_in(suppressed_emails.str.to_lowercase().implode()).alias("suppressed"),
+        # suppressions hold match keys: compare like with like (`+tag`, Gmail dots, case)
+        email_match_key(pl.col("raw")).is_in(suppressed_emails.implode()).alias("suppressed"),
     )
     disposable = pl.col("domain").is_in(pl.Series(sorted(blocklist)).implode())
     verdict = (
