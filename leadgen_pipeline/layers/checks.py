@@ -14,43 +14,35 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
+from leadgen_pipeline.kernel.privacy import masked_preview
 from leadgen_pipeline.kernel.store import quote_table, read_table
 
-# Personal data stays in the store: previews in Dagster's event log show it masked, since
-# an erasure request must be able to remove a person from everywhere.
-PERSONAL_COLUMNS = frozenset(
-    {
-        "first_name", "last_name", "full_name", "email", "linkedin_url", "linkedin_member_id",
-        "sales_nav_url", "phone_direct", "phone_mobile", "phone_company", "raw_record",
-    }
-)  # fmt: skip
 PREVIEW_ROWS = 5
+# A preview cell longer than this (a struct like `core.contacts.lineage`, a raw record's JSON)
+# is cut, with `…`, so the preview stays a table a person can read.
+PREVIEW_CELL_CHARS = 80
 
 _DUCKDB_TO_TABLE_TYPE = {"VARCHAR": "string", "BIGINT": "int64", "BOOLEAN": "bool"}
 
 
-def _mask(value: object) -> str:
-    text = "" if value is None else str(value)
-    if not text:
-        return ""
-    if "@" in text:
-        local, _, domain = text.partition("@")
-        return f"{local[:1]}***@{domain}"
-    return f"{text[:1]}***"
-
-
 def _preview_markdown(frame: pl.DataFrame) -> str:
-    columns = frame.columns
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in frame.iter_rows(named=True):
-        cells = [
-            _mask(row[c]) if c in PERSONAL_COLUMNS else str(row[c] if row[c] is not None else "")
-            for c in columns
-        ]
-        lines.append(
-            "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |"
-        )
-    return "\n".join(lines)
+    """The first rows of a table as a markdown table, personal data masked by value (see
+    `kernel.privacy`): personal data stays in the store, since an erasure request must be able
+    to remove a person from everywhere, and Dagster's event log is out of its reach."""
+    cut = PREVIEW_CELL_CHARS - 1
+    cells = [
+        pl.when(pl.col(c).str.len_chars() > PREVIEW_CELL_CHARS)
+        .then(pl.col(c).str.slice(0, cut) + "…")
+        .otherwise(pl.col(c))
+        .str.replace_all("|", "\\|", literal=True)
+        .str.replace_all(r"[\r\n]+", " ")
+        for c in frame.columns
+    ]
+    rows = masked_preview(frame).select(
+        pl.concat_str([pl.lit("| "), pl.concat_str(cells, separator=" | "), pl.lit(" |")])
+    )
+    header = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
+    return "\n".join(header + rows.to_series().to_list())
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
