@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import dagster as dg
 
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
+from leadgen_pipeline.layers.compliance.history import effective_suppressions
 from leadgen_pipeline.layers.compliance.suppressions import (
     SuppressionFileError,
     build_suppressions,
@@ -34,7 +37,11 @@ SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
         "domains. Rows that ask for nothing go to `compliance.suppression_rejects` with the "
         "reason; soft bounces are counted in `compliance.soft_bounces` and suppress nothing. "
         "A file that cannot be understood, or a suppressing row with no usable key, stops the "
-        "build with the file named, and the last good list stays. "
+        "build with the file named, and the last good list stays. Suppression only grows: "
+        "every suppression ever seen is kept in `compliance.suppression_history`, so an "
+        "emptied or removed file brings no one back; only a re-consent file "
+        "(`email,consented_at,proof`) lifts an earlier opt-out, logged in "
+        "`compliance.suppression_lifts`. "
         "Addresses verification finds undeliverable join the complete list in "
         "`verify.suppression_list`."
     ),
@@ -48,12 +55,15 @@ def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
             raise dg.Failure(description=str(error)) from None  # the last good list stays
         store.write_table(con, "compliance.suppression_rejects", read.rejects)
         store.write_table(con, "compliance.soft_bounces", read.soft_bounces)
-        store.write_table(con, "compliance.suppressions", read.rows)
-        by_kind = read.rows.group_by("kind").len().sort("kind").iter_rows()
+        # suppression only grows: the list is the whole history, less what re-consent lifted
+        rows = effective_suppressions(con, read.rows, read.consents, datetime.now(tz=UTC))
+        store.write_table(con, "compliance.suppressions", rows)
+        by_kind = rows.group_by("kind").len().sort("kind").iter_rows()
         metadata = table_metadata(
             con,
             "compliance.suppressions",
             rejected_rows=read.rejects.height,
+            in_todays_files=read.rows.height,
             soft_bounces=read.soft_bounces.height,
             by_kind=dg.MetadataValue.md("\n".join(f"- {k}: {n}" for k, n in by_kind)),
         )

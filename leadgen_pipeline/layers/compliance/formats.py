@@ -46,6 +46,7 @@ LINKEDIN = ("linkedin_url", "linkedin url", "linkedin", "linkedin profile url")
 # lemlist's one column for an address, an `@domain` or a LinkedIn URL
 VALUE = ("value",)
 WHEN = (
+    "consented_at",
     "requested_at",
     "received_at",
     "bounced_at",
@@ -59,6 +60,7 @@ WHEN = (
     "timestamp",
 )
 REASON = (
+    "proof",
     "reason",
     "unsub_reason",
     "regulation",
@@ -79,7 +81,8 @@ OPTED_OUT = (
 )
 
 SUPPRESSING_KINDS = ("opt_out", "spam_complaint", "erasure", "hard_bounce", "do_not_contact")
-KINDS = (*SUPPRESSING_KINDS, "soft_bounce")
+# `re_consent` is not a suppression: it lifts an earlier opt-out or complaint (see history.py)
+KINDS = (*SUPPRESSING_KINDS, "soft_bounce", "re_consent")
 
 
 def _always(kind: str) -> KindRule:
@@ -147,6 +150,10 @@ def _format(
 
 # The first format that matches wins: specific headers before generic ones.
 FORMATS: tuple[SuppressionFormat, ...] = (
+    # the one documented way back in: who gave consent again, when, and the proof of it
+    _format(
+        "re_consent", signature("email", "consented_at", "proof"), rules=(_always("re_consent"),)
+    ),
     # erasure requests: the project's own export and the common DSAR-tool shape
     _format(
         "erasure_requests",

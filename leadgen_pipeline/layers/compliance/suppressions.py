@@ -71,6 +71,7 @@ class SuppressionRead:
     rejects: pl.DataFrame
     requests: pl.DataFrame  # plain erasure keys: for this run only, never stored
     soft_bounces: pl.DataFrame
+    consents: pl.DataFrame  # re-consent records: lift an earlier opt-out (history.py)
     problems: list[str] = field(default_factory=list)
 
 
@@ -149,7 +150,8 @@ def read_suppression_file(
         ).alias("reason"),
     )
     soft = asked.filter(pl.col("kind") == "soft_bounce")
-    suppressing = asked.filter(pl.col("kind") != "soft_bounce")
+    consents = asked.filter(pl.col("kind") == "re_consent")
+    suppressing = asked.filter(~pl.col("kind").is_in(["soft_bounce", "re_consent"]))
     rows = pl.concat(
         [
             suppressing.filter(pl.col("kind") != "do_not_contact")
@@ -214,6 +216,13 @@ def read_suppression_file(
             ]
         ),
         requests=suppressing.filter(erasure).select("email_key", "linkedin_slug"),
+        consents=consents.select(
+            "email_key",
+            pl.col("recorded_at").alias("consented_at"),
+            pl.col("reason").alias("proof"),
+            "source_row",
+            pl.lit(source_file).alias("source_file"),
+        ).drop_nulls("email_key"),
         soft_bounces=soft.select(
             pl.col("email_key").alias("email_key"),
             "recorded_at",
@@ -225,6 +234,13 @@ def read_suppression_file(
     )
 
 
+CONSENT_SCHEMA: dict[str, pl.DataType] = {
+    "email_key": pl.String(),
+    "consented_at": pl.Datetime("us", "UTC"),
+    "proof": pl.String(),
+    "source_row": pl.Int64(),
+    "source_file": pl.String(),
+}
 SOFT_BOUNCE_SCHEMA: dict[str, pl.DataType] = {
     "email_key": pl.String(),
     "recorded_at": pl.Datetime("us", "UTC"),
@@ -240,6 +256,7 @@ def _empty_read() -> SuppressionRead:
         rejects=pl.DataFrame(schema=SUPPRESSION_REJECT_SCHEMA),
         requests=pl.DataFrame(schema=ERASURE_REQUEST_SCHEMA),
         soft_bounces=pl.DataFrame(schema=SOFT_BOUNCE_SCHEMA),
+        consents=pl.DataFrame(schema=CONSENT_SCHEMA),
     )
 
 
@@ -270,6 +287,7 @@ def read_suppression_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> Suppr
         rejects=pl.concat([r.rejects for r in reads]),
         requests=pl.concat([r.requests for r in reads]),
         soft_bounces=pl.concat([r.soft_bounces for r in reads]),
+        consents=pl.concat([r.consents for r in reads]),
         problems=[problem for r in reads for problem in r.problems],
     )
 
