@@ -92,6 +92,7 @@ class RunSummary:
 
     success: bool
     failed_checks: list[str]
+    run_id: str = ""
 
     @classmethod
     def of(cls, result: dg.ExecuteInProcessResult) -> RunSummary:
@@ -100,15 +101,35 @@ class RunSummary:
             for c in result.get_asset_check_evaluations()
             if not c.passed
         ]
-        return cls(result.success, sorted(failed))
+        return cls(result.success, sorted(failed), result.run_id)
+
+
+# A persistent instance keeps its events on disk; compute-log capture is not needed to read
+# them and would double the run's cost.
+NO_COMPUTE_LOGS = {
+    "compute_logs": {
+        "module": "dagster._core.storage.noop_compute_log_manager",
+        "class": "NoOpComputeLogManager",
+    }
+}
+
+
+def demo_instance(folder: Path) -> dg.DagsterInstance:
+    """The persistent Dagster instance the demo build under `folder` ran on: its event log
+    is what a privacy test scans, from any test process."""
+    return dg.DagsterInstance.local_temp(str(folder / "instance"), overrides=NO_COMPUTE_LOGS)
 
 
 def build_demo(folder: Path) -> RunSummary:
     """The bundled demo inbox, copied to `folder/sample` and materialised whole into a fresh
-    store in `folder`, with the demo's own reference date as "now" (the README's command)."""
+    store in `folder`, with the demo's own reference date as "now" (the README's command),
+    on a persistent instance in `folder/instance`."""
     inbox = folder / "sample"
     shutil.copytree(PROJECT / "data/sample", inbox)
-    return RunSummary.of(run_all(bound_defs(folder, inbox, as_of=None)))
+    (folder / "instance").mkdir(exist_ok=True)
+    job = bound_defs(folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
+    with demo_instance(folder) as instance:
+        return RunSummary.of(job.execute_in_process(instance=instance))
 
 
 def shared_build(
