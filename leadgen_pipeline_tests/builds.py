@@ -104,32 +104,16 @@ class RunSummary:
         return cls(result.success, sorted(failed), result.run_id)
 
 
-# A persistent instance keeps its events on disk; compute-log capture is not needed to read
-# them and would double the run's cost.
-NO_COMPUTE_LOGS = {
-    "compute_logs": {
-        "module": "dagster._core.storage.noop_compute_log_manager",
-        "class": "NoOpComputeLogManager",
-    }
-}
-
-
-def demo_instance(folder: Path) -> dg.DagsterInstance:
-    """The persistent Dagster instance the demo build under `folder` ran on: its event log
-    is what a privacy test scans, from any test process."""
-    return dg.DagsterInstance.local_temp(str(folder / "instance"), overrides=NO_COMPUTE_LOGS)
-
-
-def build_demo(folder: Path) -> RunSummary:
+def build_demo(
+    folder: Path, instance: dg.DagsterInstance | None = None
+) -> tuple[RunSummary, dg.ExecuteInProcessResult]:
     """The bundled demo inbox, copied to `folder/sample` and materialised whole into a fresh
-    store in `folder`, with the demo's own reference date as "now" (the README's command),
-    on a persistent instance in `folder/instance`."""
+    store in `folder`, with the demo's own reference date as "now" (the README's command)."""
     inbox = folder / "sample"
     shutil.copytree(PROJECT / "data/sample", inbox)
-    (folder / "instance").mkdir(exist_ok=True)
     job = bound_defs(folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
-    with demo_instance(folder) as instance:
-        return RunSummary.of(job.execute_in_process(instance=instance))
+    result = job.execute_in_process(instance=instance or shared_instance())
+    return RunSummary.of(result), result
 
 
 def shared_build(

@@ -37,7 +37,7 @@ def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_build(shared_root: Path) -> tuple[Build, RunSummary]:
     """The bundled demo materialised once per session; tests that change it use
     `demo_copy`, never this store."""
-    return shared_build(shared_root, "demo", build_demo, inbox="sample")
+    return shared_build(shared_root, "demo", lambda folder: build_demo(folder)[0], inbox="sample")
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ if __name__ == "__main__":
     from leadgen_pipeline_tests.builds import build_demo
 
     with tempfile.TemporaryDirectory() as folder:
-        run = build_demo(Path(folder))
+        run, _ = build_demo(Path(folder))
         assert run.success and not run.failed_checks, f"the demo build failed: {run}"
         counts = row_counts(Path(folder) / "leadgen.duckdb")
     ROW_COUNTS.write_text(json.dumps(counts, indent=2) + "\n")
