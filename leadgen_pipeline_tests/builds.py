@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+from dagster._serdes import deserialize_value, serialize_value
 
 from leadgen_pipeline.definitions import build_defs
 from leadgen_pipeline.resources import (
@@ -111,9 +112,20 @@ def build_demo(
     store in `folder`, with the demo's own reference date as "now" (the README's command)."""
     inbox = folder / "sample"
     shutil.copytree(PROJECT / "data/sample", inbox)
+    instance = instance or shared_instance()
     job = bound_defs(folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(instance=instance or shared_instance())
+    result = job.execute_in_process(instance=instance)
+    # every event of the run as its instance stored it, for tests in any process to scan
+    (folder / EVENT_LOG).write_text(serialize_value(instance.all_logs(result.run_id)))
     return RunSummary.of(result), result
+
+
+EVENT_LOG = "event_log.json"
+
+
+def stored_events(build: Build) -> list[dg.EventLogEntry]:
+    """The event log entries of the run that made `build`, read back from its instance."""
+    return deserialize_value((build.folder / EVENT_LOG).read_text(), as_type=list)
 
 
 def shared_build(

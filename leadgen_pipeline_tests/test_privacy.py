@@ -20,7 +20,7 @@ from leadgen_pipeline.definitions import defs
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.privacy import masked_preview
 from leadgen_pipeline.layers.checks import PREVIEW_CELL_CHARS, table_metadata
-from leadgen_pipeline_tests.builds import build_demo
+from leadgen_pipeline_tests.builds import Build, RunSummary, stored_events
 
 MEMBER_ID = "ACwAA1UZTUnQL3lLXbngD52-SxHtM9PXiwnZzO6"
 
@@ -259,15 +259,16 @@ def personal_data_in_events(entries: list[dg.EventLogEntry], needles: Needles) -
     return sorted(found)
 
 
-def test_demo_run_leaves_no_personal_data_in_the_event_log(tmp_path: Path) -> None:
-    instance = dg.DagsterInstance.ephemeral()  # its run storage, read back below
-    run, result = build_demo(tmp_path, instance)
+def test_demo_run_leaves_no_personal_data_in_the_event_log(
+    demo_build: tuple[Build, RunSummary],
+) -> None:
+    build, run = demo_build
     assert run.success
-    needles = inbox_needles(tmp_path / "sample")
+    needles = inbox_needles(build.inbox)
     # the scan must have something to look for, or it would pass on anything
     assert len(needles.emails) > 100 and len(needles.slugs) > 100
     assert len(needles.phone_digits) > 100
-    entries = instance.all_logs(result.run_id)
+    entries = stored_events(build)  # as the build's instance stored them in its run storage
     materialized = {
         e.dagster_event.asset_key
         for e in entries

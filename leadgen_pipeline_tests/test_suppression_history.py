@@ -16,7 +16,7 @@ from leadgen_pipeline.layers.compliance.suppressions import (
     read_suppression_inbox,
 )
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import Build, bound_defs, run_all
+from leadgen_pipeline_tests.builds import bound_defs, run_all
 
 FIRST, LATER = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -84,13 +84,26 @@ def test_the_re_consent_file_shape_is_read(tmp_path: Path) -> None:
     assert read.consents.select("email_key", "proof").rows() == [("ann@acme.io", "form 4411")]
 
 
-def test_emptying_the_opt_out_file_suppresses_exactly_as_many_people(demo_copy: Build) -> None:
+def test_emptying_the_opt_out_file_suppresses_exactly_as_many_people(
+    tmp_path: Path, inbox: Path
+) -> None:
+    people = [{"First Name": f"P{i}", "Email": f"p{i}@fjord.example"} for i in range(6)]
+    vh.write_export(inbox / "cognism/cognism-export-2026-11-20.csv", vh.COGNISM_PLATFORM, people)
+    opt_outs = inbox / "suppression/opt_outs-2026-11-19.csv"
+    vh.write_export(
+        opt_outs,
+        ["email", "opted_out_at", "channel"],
+        [{"email": f"P{i}@Fjord.example", "opted_out_at": "2026-11-01", "channel": "email"}
+         for i in range(3)],
+    )  # fmt: skip
+    defs = bound_defs(tmp_path, inbox)
+
     def suppressed() -> int:
-        with duckdb.connect(str(demo_copy.store), read_only=True) as con:
+        with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
             return con.sql("select count(*) from core.contacts where suppressed").fetchall()[0][0]
 
+    assert run_all(defs).success
     before = suppressed()
-    opt_outs = next((demo_copy.inbox / "suppression").glob("opt_outs-*.csv"))
-    opt_outs.write_text(opt_outs.read_text().splitlines()[0] + "\n")  # header only
-    assert run_all(bound_defs(demo_copy.folder, demo_copy.inbox, as_of=None)).success
-    assert suppressed() == before > 0
+    opt_outs.write_text("email,opted_out_at,channel\n")  # the next export comes back empty
+    assert run_all(defs).success
+    assert suppressed() == before == 3
