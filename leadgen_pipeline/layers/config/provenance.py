@@ -123,6 +123,10 @@ class SourceManifest(ConfigModel):
             raise ValueError("; ".join(problems))
         return sources
 
+    def trust_ranks(self) -> dict[str, int]:
+        """Source -> trust rank, for survivorship (1 is the most trusted)."""
+        return {source: p.trust_rank for source, p in self.sources.items()}
+
     def provenance_for(self, source: str) -> SourceProvenance | None:
         """The declared provenance of `source`, or None when it is not declared (do not use it)."""
         return self.sources.get(source)

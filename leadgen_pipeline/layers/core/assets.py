@@ -216,7 +216,7 @@ def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.Asset
     ],
 )
 def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
-    trust = {s: p.trust_rank for s, p in load_source_manifest(inputs.manifest_path).sources.items()}
+    trust = load_source_manifest(inputs.manifest_path).trust_ranks()
     with duckdb.get_connection() as con:
         linked = linked_records(con)
         people = flag_stale(survive_contacts(linked, trust), inputs.now())
@@ -278,7 +278,7 @@ def suppression_survives_merge(
     check_specs=[contract_spec(ACCOUNTS, Accounts)],
 )
 def accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
-    trust = {s: p.trust_rank for s, p in load_source_manifest(inputs.manifest_path).sources.items()}
+    trust = load_source_manifest(inputs.manifest_path).trust_ranks()
     with duckdb.get_connection() as con:
         store.write_table(con, "core.accounts", survive_accounts(linked_records(con), trust))
         metadata = table_metadata(con, "core.accounts")
