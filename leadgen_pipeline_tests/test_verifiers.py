@@ -370,6 +370,25 @@ def test_persistent_500_fails_without_the_key_anywhere(
     assert KEY not in caplog.text and "retrying" in caplog.text
 
 
+def test_the_checked_address_is_in_no_error_or_retry_warning(
+    provider: str, server: FakeVerifierServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    address = at("valid.jane.doe")
+    local = address.split("@")[0]
+    # the provider echoes the address in its error body, as real ones do
+    echo = f"internal error while checking {address}"
+    server.script(*[Fault.status(500, echo) for _ in range(3)])
+    with (
+        caplog.at_level(logging.DEBUG),
+        client_for(provider, server, clock.sleep) as client,
+        pytest.raises(ProviderError) as caught,
+    ):
+        client.verify(address)
+    told = " ".join([str(caught.value), caught.value.body or "", caplog.text]).lower()
+    assert "retrying" in caplog.text and "***@" in told
+    assert local not in told and local.replace(".", "%2e") not in told
+
+
 def test_a_timeout_after_the_retries_is_an_unpaid_unknown(
     provider: str, server: FakeVerifierServer, clock: FakeClock
 ) -> None:
@@ -402,7 +421,9 @@ def test_cut_off_json_is_retried_once_then_an_error(
         with pytest.raises(ProviderError) as caught:
             client.verify(at("valid"))
     assert "not a JSON object, twice" in str(caught.value)
-    assert TRUNCATED[provider][:20] in str(caught.value)
+    # the body is quoted, with the address in it masked
+    quoted = TRUNCATED[provider].replace(at("valid"), f"v***@{DOMAIN}")[:20]
+    assert quoted in str(caught.value) and at("valid") not in str(caught.value)
     assert len(server.requests) == 4
 
 

@@ -21,6 +21,8 @@ from typing import Self
 
 import httpx
 
+from leadgen_pipeline.kernel.privacy import EMAIL_PATTERN, MASK
+
 logger = logging.getLogger(__name__)
 
 BODY_QUOTE_LIMIT = 300
@@ -35,6 +37,7 @@ _FIELD_SECRET = re.compile(
     r"(?:(?:bearer|basic|token)\s+)?[^\s\"',&;}]+"
 )
 _USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_EMAIL = re.compile(EMAIL_PATTERN)
 _SECRET_HEADER = re.compile(rf"(?i)^(?:{_SECRET_NAMES})$")
 
 
@@ -95,18 +98,21 @@ class RetryPolicy:
 
 
 def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Return `text` with credentials replaced by `***`.
+    """Return `text` with credentials replaced by `***` and email addresses masked.
 
     Scrubs query parameters and `name: value` / `"name": "value"` pairs whose name looks like a
     credential (key, api_key, api, x-api-key, authorization, token, ...), URL user-info, and any
-    literal value passed in `secrets`.
+    literal value passed in `secrets`. An address (a verifier's `?email=` parameter, a provider
+    echoing it in its error body) becomes `a***@domain`: errors and retry warnings reach the
+    Dagster log, where an erasure request can never reach them.
     """
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
     text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
     text = _QUERY_SECRET.sub(r"\1" + REDACTED, text)
-    return _FIELD_SECRET.sub(r"\1" + REDACTED, text)
+    text = _FIELD_SECRET.sub(r"\1" + REDACTED, text)
+    return _EMAIL.sub(r"\1" + MASK + r"\2\3", text)
 
 
 def scrub_url(url: httpx.URL | str, secrets: Iterable[str] = ()) -> str:

@@ -29,6 +29,9 @@ import polars as pl
 from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN
 
 MASK = "***"
+# an email, also percent-encoded in a URL; groups: first character, `@` or `%40`, domain.
+# Plain regex syntax both Polars (Rust) and Python's `re` read the same way.
+EMAIL_PATTERN = r"([\w.%+'-])[\w.%+'-]*(@|%40)((?:[\w-]+\.)+[A-Za-z]{2,})"
 
 # Columns, struct fields and JSON keys whose whole value is personal: person names (in the
 # spellings vendors use: `first_name`, `First Name`, `firstName`, `Name`), bare LinkedIn slugs
@@ -65,7 +68,7 @@ _PROTECT = [
 # digit run of an address or a slug is left for the phone rules to half-mask.
 _RULES = [
     # an email, also percent-encoded in a URL (`jane%40acme.com`)
-    (r"([\w.%+'-])[\w.%+'-]*(@|%40)((?:[\w-]+\.)+[A-Za-z]{2,})", rf"${{1}}{MASK}${{2}}${{3}}"),
+    (EMAIL_PATTERN, rf"${{1}}{MASK}${{2}}${{3}}"),
     # a public profile path, with or without a linkedin.com host
     (r"(?i)(/(?:in|pub)/)([^/?#&\s\"'<>|\\,;)])[^/?#&\s\"'<>|\\,;)]*", rf"${{1}}${{2}}{MASK}"),
     # old profile URLs by numeric id
