@@ -10,7 +10,8 @@ Kinds, and what they do downstream:
 - `opt_out`, `spam_complaint`, `erasure`: suppress the person, through every record of them;
 - `hard_bounce`: suppress the address, not the person (it is a verdict on the mailbox);
 - `soft_bounce`: suppresses nothing; counted and kept in `compliance.soft_bounces`;
-- `do_not_contact`: suppress every person at the domain.
+- `do_not_contact`: suppress every person at the domain;
+- `re_consent`: no suppression; it lifts an earlier opt-out or complaint (see history.py).
 The real headers these formats are built from are in `docs/vendor-formats.md` §C and in the
 test fixtures (`leadgen_pipeline_tests/suppression_headers.py`, with their sources).
 """
@@ -79,10 +80,6 @@ OPTED_OUT = (
     "hasoptedoutofemail",
     "von allen e-mails abgemeldet",
 )
-
-SUPPRESSING_KINDS = ("opt_out", "spam_complaint", "erasure", "hard_bounce", "do_not_contact")
-# `re_consent` is not a suppression: it lifts an earlier opt-out or complaint (see history.py)
-KINDS = (*SUPPRESSING_KINDS, "soft_bounce", "re_consent")
 
 
 def _always(kind: str) -> KindRule:

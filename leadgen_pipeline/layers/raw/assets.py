@@ -12,7 +12,7 @@ from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
-from leadgen_pipeline.layers.config.provenance import load_source_manifest
+from leadgen_pipeline.layers.config.provenance import SourceProvenance, load_source_manifest
 from leadgen_pipeline.layers.raw import history
 from leadgen_pipeline.layers.raw.apollo_pull import pull_apollo_api
 from leadgen_pipeline.layers.raw.canonical import SOURCES
@@ -59,8 +59,12 @@ def _describe_pull(
     )
 
 
-def _inbox_pull(con: duckdb.DuckDBPyConnection, inputs: LeadgenInputs, source: str) -> SourcePull:
-    provenance = load_source_manifest(inputs.manifest_path).provenance_for(source)
+def _inbox_pull(
+    con: duckdb.DuckDBPyConnection,
+    inputs: LeadgenInputs,
+    source: str,
+    provenance: SourceProvenance | None,
+) -> SourcePull:
     return pull_source_from_inbox(
         con,
         inputs.inbox_path,
@@ -75,8 +79,8 @@ def _apollo_api_pull(
     con: duckdb.DuckDBPyConnection,
     inputs: LeadgenInputs,
     apollo: ApolloResource,
+    provenance: SourceProvenance | None,
 ) -> dict[str, Any]:
-    provenance = load_source_manifest(inputs.manifest_path).provenance_for("apollo")
     if provenance is None or "apollo_api" not in provenance.vendors:
         raise dg.Failure("APOLLO_API_KEY is set but data/sources.yaml does not declare apollo_api")
     previous = history.latest_pull(con, "apollo")
@@ -107,11 +111,10 @@ def _apollo_api_pull(
 
 
 def _source_checks(
-    con: duckdb.DuckDBPyConnection, inputs: LeadgenInputs, source: str
+    con: duckdb.DuckDBPyConnection, inputs: LeadgenInputs, source: str, declared: bool
 ) -> list[dg.AssetCheckResult]:
     """Provenance declared, every row conserved, the contract: on the table as just written."""
     key = dg.AssetKey([GROUP, source])
-    declared = load_source_manifest(inputs.manifest_path).provenance_for(source) is not None
     gaps = history.conservation_gaps(con, source)
     return [
         dg.AssetCheckResult(
@@ -177,10 +180,11 @@ def build_raw_source(source: str) -> dg.AssetsDefinition:
 
         @dg.asset(**spec)
         def raw_source(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+            provenance = load_source_manifest(inputs.manifest_path).provenance_for(source)
             with duckdb.get_connection() as con:
-                pull = _inbox_pull(con, inputs, source)
+                pull = _inbox_pull(con, inputs, source, provenance)
                 metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
-                checks = _source_checks(con, inputs, source)
+                checks = _source_checks(con, inputs, source, provenance is not None)
             return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
         return raw_source
@@ -192,13 +196,14 @@ def build_raw_source(source: str) -> dg.AssetsDefinition:
         inputs: LeadgenInputs,
         apollo: ApolloResource,
     ) -> dg.MaterializeResult:
+        provenance = load_source_manifest(inputs.manifest_path).provenance_for(source)
         with duckdb.get_connection() as con:
             if apollo.enabled:
-                metadata = _apollo_api_pull(context, con, inputs, apollo)
+                metadata = _apollo_api_pull(context, con, inputs, apollo, provenance)
             else:
-                pull = _inbox_pull(con, inputs, source)
+                pull = _inbox_pull(con, inputs, source, provenance)
                 metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
-            checks = _source_checks(con, inputs, source)
+            checks = _source_checks(con, inputs, source, provenance is not None)
         return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
     return raw_apollo

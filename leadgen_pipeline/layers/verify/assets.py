@@ -10,6 +10,7 @@ import duckdb
 from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.keys import email_match_key_sql
+from leadgen_pipeline.kernel.vocab import SENDABLE_STATUSES
 from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
@@ -184,11 +185,12 @@ def nothing_unsafe_is_sendable(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckR
            join core.contacts c using (person_id)
            left join verify.email_checks v on v.email = s.verified_email
            where c.suppressed or c.stale
-              or coalesce(v.status, 'missing') not in ('valid', 'catch_all')
+              or coalesce(v.status, 'missing') not in (select unnest($sendable::varchar[]))
               or {key} in (select key_value from compliance.suppressions
                            where key_type = 'email_key' and not hashed)
               or sha256({key}) in (select key_value from compliance.suppressions
-                                   where key_type = 'email_key' and hashed)"""
+                                   where key_type = 'email_key' and hashed)""",
+        {"sendable": list(SENDABLE_STATUSES)},
     ).fetchall()
     return dg.AssetCheckResult(
         asset_key=SENDABLE,
