@@ -151,40 +151,45 @@ def erase(
                     swept[table] = n
         for source in SOURCES:
             table = f"{HISTORY_SCHEMA}.{source}"
-            match = f"""exists (select 1 from {keys} k where k.snapshot_id = {table}.snapshot_id
-                    and k.source_file = {table}.source_file and k.source_row = {table}.source_row)
-                or sha256({email_key}) in (select unnest($e::varchar[]))
-                or sha256({slug}) in (select unnest($s::varchar[]))"""
-            params = {"e": email_hashes, "s": slug_hashes}
+            # the rows are found once (the keys are hashed in one scan), then copied to the
+            # rejects as content-free rows and deleted by their identity
+            con.execute(
+                f"""create or replace temp table erased_rows as
+                    select snapshot_id, pulled_at, source, vendor, source_file, source_row
+                    from {table}
+                    where exists (select 1 from {keys} k where k.snapshot_id = {table}.snapshot_id
+                        and k.source_file = {table}.source_file
+                        and k.source_row = {table}.source_row)
+                       or sha256({email_key}) in (select unnest($e::varchar[]))
+                       or sha256({slug}) in (select unnest($s::varchar[]))""",
+                {"e": email_hashes, "s": slug_hashes},
+            )
             con.execute(
                 f"""insert into {REJECTS_HISTORY} by name
-                    select snapshot_id, pulled_at, source, vendor, source_file, source_row,
-                           null as source_record_id, $reason as reason,
-                           null as raw_record
-                    from {table} where {match}""",
-                {**params, "reason": ERASED_REASON},
+                    select *, null as source_record_id, $reason as reason, null as raw_record
+                    from erased_rows""",
+                {"reason": ERASED_REASON},
             )
             ((deleted,),) = con.execute(
-                f"select count(*) from {table} where {match}", params
+                f"""delete from {table} using erased_rows e
+                    where {table}.snapshot_id = e.snapshot_id
+                      and {table}.source_file = e.source_file
+                      and {table}.source_row = e.source_row"""
             ).fetchall()
-            con.execute(f"delete from {table} where {match}", params)
             raw_rows += deleted
+        con.execute("drop table if exists erased_rows")
         if identifiers:
             # one pass per table: its text columns joined, against all identifiers at once
             pattern = "|".join(f"({_whole_token(i)})" for i in sorted(identifiers))
             for table, columns in _text_columns(con):
-                text = " || chr(31) || ".join(
-                    f"coalesce(lower(\"{c}\"::varchar), '')" for c in columns
-                )
-                condition = f"regexp_matches({text}, $pattern)"
+                text = "lower(" + " || chr(31) || ".join(
+                    f"coalesce(\"{c}\"::varchar, '')" for c in columns
+                ) + ")"
                 ((n,),) = con.execute(
-                    f"select count(*) from {quote_table(table)} where {condition}",
+                    f"delete from {quote_table(table)} where regexp_matches({text}, $pattern)",
                     {"pattern": pattern},
                 ).fetchall()
                 if n:
-                    con.execute(
-                        f"delete from {quote_table(table)} where {condition}", {"pattern": pattern}
-                    )
                     swept[table] = n
     return ErasureReport(records.height, raw_rows, swept)
 
