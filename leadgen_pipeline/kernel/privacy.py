@@ -133,9 +133,21 @@ def masked_preview(frame: pl.DataFrame) -> pl.DataFrame:
     item, JSON text); columns named for a person's name, a bare slug or a match's evidence are
     masked whole. Nulls become ''.
     """
-    return frame.select(
-        _masked_whole(_as_text(name, dtype)).alias(name)
-        if _WHOLE_CELL_COLUMN.fullmatch(name)
-        else _mask_text(_as_text(name, dtype)).alias(name)
-        for name, dtype in frame.schema.items()
+    if frame.width == 0 or frame.height == 0:
+        return frame.select(pl.col(name).cast(pl.String) for name in frame.columns).clear()
+    whole = [name for name in frame.columns if _WHOLE_CELL_COLUMN.fullmatch(name)]
+    # every cell in one text column, so each masking regex is compiled once for the frame
+    # rather than once per column (a preview has a few rows but up to a hundred columns)
+    cells = (
+        frame.select(_as_text(name, dtype) for name, dtype in frame.schema.items())
+        .with_row_index("_row")
+        .unpivot(index="_row", variable_name="_column", value_name="_text")
     )
+    text = pl.col("_text")
+    masked = cells.with_columns(
+        pl.when(pl.col("_column").is_in(whole))
+        .then(_masked_whole(text))
+        .otherwise(_mask_text(text))
+        .alias("_text")
+    )
+    return masked.pivot("_column", index="_row", values="_text").select(frame.columns)
