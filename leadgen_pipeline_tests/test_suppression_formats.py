@@ -97,29 +97,48 @@ def test_hard_bounces_suppress_the_address_and_soft_ones_nothing(tmp_path: Path)
     assert sorted(read.soft_bounces["email_key"]) == ["ben@example.org", "cy@example.net"]
 
 
-@pytest.mark.parametrize(
-    ("file_name", "header", "row"),
-    [
-        ("unsubscribes-2026-11-19.csv", ["Contact", "Unsubscribed"], {"Contact": "Ann"}),
-        ("erasure_requests-2026-11-19.csv", ["email", "linkedin_url", "requested_at"], None),
-        ("opt_outs-2026-11-19.csv", ["email", "opted_out_at"], {"email": "N/A"}),
-        ("opt_outs-2026-11-19.xlsx", ["email"], None),
-    ],
-    ids=["unknown-header", "header-only-erasure-file", "opt-out-without-address", "not-csv"],
-)
-def test_a_suppression_file_that_cannot_be_used_stops_the_build_naming_it(
-    tmp_path: Path, file_name: str, header: list[str], row: dict | None
+# files in `suppression/` that cannot be used as they are: (file name, header, one row or none)
+UNUSABLE = {
+    "unknown-header": (
+        "unsubscribes-2026-11-19.csv", ["Contact", "Unsubscribed"], {"Contact": "Ann"}
+    ),
+    "header-only-erasure-file": (
+        "erasure_requests-2026-11-19.csv", ["email", "linkedin_url", "requested_at"], None
+    ),
+    "opt-out-without-address": (
+        "opt_outs-2026-11-19.csv", ["email", "opted_out_at"], {"email": "N/A"}
+    ),
+    "not-csv": ("opt_outs-2026-11-19.xlsx", ["email"], None),
+}  # fmt: skip
+
+
+def write_unusable(suppression: Path, case: str) -> str:
+    file_name, header, row = UNUSABLE[case]
+    vh.write_export(suppression / file_name, header, [row] if row else [])
+    return f"suppression/{file_name}"
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE))
+def test_a_suppression_file_that_cannot_be_used_is_a_problem_naming_it(
+    tmp_path: Path, case: str
 ) -> None:
-    inbox = tmp_path / "inbox"  # one contact, the demo's suppression files and the bad one
+    shutil.copytree(PROJECT / "data/sample/suppression", tmp_path / "suppression")
+    named = write_unusable(tmp_path / "suppression", case)
+    problems = read_suppression_inbox(duckdb.connect(), tmp_path).problems
+    assert len(problems) == 1 and problems[0].startswith(f"{named}: ")
+
+
+def test_unusable_suppression_files_stop_the_build_naming_each(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"  # one contact, the demo's suppression files and the bad ones
     vh.write_export(inbox / "cognism/cognism-export-2026-11-20.csv", vh.COGNISM_PLATFORM,
                     [{"First Name": "Bo", "Email": "bo@fjord.example"}])  # fmt: skip
     shutil.copytree(PROJECT / "data/sample/suppression", inbox / "suppression")
-    bad = inbox / "suppression" / file_name
-    vh.write_export(bad, header, [row] if row else [])
+    named = [write_unusable(inbox / "suppression", case) for case in sorted(UNUSABLE)]
     result = run_all(bound_defs(tmp_path, inbox), raise_on_error=False)
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert failure.step_key == "compliance__suppressions"
-    assert f"suppression/{file_name}" in str(failure.event_specific_data.error)
+    message = str(failure.event_specific_data.error)
+    assert [name for name in named if name not in message] == []
     built = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "compliance/suppressions" not in built and "core/contact_links" not in built
 

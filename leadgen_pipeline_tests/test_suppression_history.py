@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from leadgen_pipeline.layers.compliance.history import effective_suppressions
 from leadgen_pipeline.layers.compliance.suppressions import (
@@ -16,7 +17,7 @@ from leadgen_pipeline.layers.compliance.suppressions import (
     read_suppression_inbox,
 )
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import bound_defs, run_all
+from leadgen_pipeline_tests.builds import Build, RunSummary, bound_defs, run_all
 
 FIRST, LATER = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -84,26 +85,28 @@ def test_the_re_consent_file_shape_is_read(tmp_path: Path) -> None:
     assert read.consents.select("email_key", "proof").rows() == [("ann@acme.io", "form 4411")]
 
 
+def _suppressed_and_sendable(store: Path) -> tuple[int, int]:
+    with duckdb.connect(str(store), read_only=True) as con:
+        ((suppressed,),) = con.sql("select count(*) from core.contacts where suppressed").fetchall()
+        ((sendable,),) = con.sql("select count(*) from verify.sendable_contacts").fetchall()
+    return suppressed, sendable
+
+
+@pytest.mark.parametrize("emptied", ["header-only", "zero-byte"])
 def test_emptying_the_opt_out_file_suppresses_exactly_as_many_people(
-    tmp_path: Path, inbox: Path
+    demo_build: tuple[Build, RunSummary], demo_copy: Build, emptied: str
 ) -> None:
-    people = [{"First Name": f"P{i}", "Email": f"p{i}@fjord.example"} for i in range(6)]
-    vh.write_export(inbox / "cognism/cognism-export-2026-11-20.csv", vh.COGNISM_PLATFORM, people)
-    opt_outs = inbox / "suppression/opt_outs-2026-11-19.csv"
-    vh.write_export(
-        opt_outs,
-        ["email", "opted_out_at", "channel"],
-        [{"email": f"P{i}@Fjord.example", "opted_out_at": "2026-11-01", "channel": "email"}
-         for i in range(3)],
-    )  # fmt: skip
-    defs = bound_defs(tmp_path, inbox)
-
-    def suppressed() -> int:
-        with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
-            return con.sql("select count(*) from core.contacts where suppressed").fetchall()[0][0]
-
-    assert run_all(defs).success
-    before = suppressed()
-    opt_outs.write_text("email,opted_out_at,channel\n")  # the next export comes back empty
-    assert run_all(defs).success
-    assert suppressed() == before == 3
+    before = _suppressed_and_sendable(demo_build[0].store)
+    opt_outs = demo_copy.inbox / "suppression/opt_outs-2026-11-19.csv"
+    assert len(opt_outs.read_text().splitlines()) > 10  # the demo's list has people in it
+    # the next export comes back empty: with its header, the history keeps every opt-out;
+    # with not even a header, the file says nothing and the build stops, naming it
+    opt_outs.write_text("email,opted_out_at,channel\n" if emptied == "header-only" else "")
+    result = run_all(bound_defs(demo_copy.folder, demo_copy.inbox, as_of=None), False)
+    if emptied == "zero-byte":
+        failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+        assert "suppression/opt_outs-2026-11-19.csv" in str(failure.event_specific_data.error)
+    else:
+        assert result.success
+    after = _suppressed_and_sendable(demo_copy.store)
+    assert after == before and before[0] > 0
