@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import dagster as dg
 
 from leadgen_pipeline import layers
-from leadgen_pipeline.resources import local_resources
+from leadgen_pipeline.automation import automated_assets, automation_sensors
+from leadgen_pipeline.resources import LeadgenInputs, local_resources
 
 
 def layer_definitions() -> dict[str, dg.Definitions]:
@@ -25,14 +26,19 @@ def layer_definitions() -> dict[str, dg.Definitions]:
 
 
 def build_defs(resources: Mapping[str, dg.ConfigurableResource]) -> dg.Definitions:
-    """Every layer's definitions bound to `resources` (tests bind a temporary store)."""
-    return dg.Definitions.merge(
-        *layer_definitions().values(),
-        dg.Definitions(
-            resources=dict(resources),
-            # DuckDB takes one writer per file: steps run one after another in one process
-            executor=dg.in_process_executor,
-        ),
+    """Every layer's definitions bound to `resources` (tests bind a temporary store), with
+    the automation that keeps them fresh (its cadences read from the bound inputs)."""
+    inputs = resources["inputs"]
+    if not isinstance(inputs, LeadgenInputs):
+        raise TypeError("resources['inputs'] must be a LeadgenInputs")
+    merged = dg.Definitions.merge(*layer_definitions().values())
+    return dg.Definitions(
+        assets=automated_assets(list(merged.assets or []), inputs),
+        asset_checks=merged.asset_checks,
+        sensors=[*(merged.sensors or []), *automation_sensors()],
+        resources=dict(resources),
+        # DuckDB takes one writer per file: steps run one after another in one process
+        executor=dg.in_process_executor,
     )
 
 
