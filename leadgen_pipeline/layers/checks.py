@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 
 from leadgen_pipeline.kernel.privacy import masked_preview
-from leadgen_pipeline.kernel.store import quote_table, read_table
+from leadgen_pipeline.kernel.store import quote_table, read_table, transaction
 
 PREVIEW_ROWS = 5
 # A preview cell longer than this (a struct like `core.contacts.lineage`, a raw record's JSON)
@@ -45,14 +45,59 @@ def _preview_markdown(frame: pl.DataFrame) -> str:
     return "\n".join(header + rows.to_series().to_list())
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
-    """Row count, column schema, a masked preview and the table name of a stored table."""
+# table -> its contract, registered as each asset declares its `contract` check, so the
+# metadata of a table carries its column descriptions without each asset passing them
+_CONTRACTS: dict[str, type[pa.DataFrameModel]] = {}
+
+
+def contract_descriptions(table: str) -> tuple[str | None, dict[str, str]]:
+    """The table's description (its contract's docstring) and each column's, from the
+    contract's `pa.Field(description=...)`; nothing for a table without a contract."""
+    model = _CONTRACTS.get(table)
+    if model is None:
+        return None, {}
+    columns = model.to_schema().columns
+    described = {name: c.description for name, c in columns.items() if c.description}
+    return (model.__doc__ or "").strip() or None, described
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Write the contract's descriptions as DuckDB comments (`COMMENT ON TABLE/COLUMN`), so
+    `duckdb_columns().comment` answers an analyst; the column descriptions, for the UI."""
+    table_text, columns = contract_descriptions(table)
     ref = quote_table(table)
+    present = {name for name, *_ in con.execute(f"describe {ref}").fetchall()}
+    statements = [f"comment on table {ref} is {_sql_text(table_text)}"] if table_text else []
+    statements += [
+        f'comment on column {ref}."{name}" is {_sql_text(text)}'
+        for name, text in sorted(columns.items())
+        if name in present
+    ]
+    if statements:
+        with transaction(con):
+            for statement in statements:
+                con.execute(statement)
+    return columns
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
+    """Row count, column schema (with the contract's descriptions, also written as DuckDB
+    comments), a masked preview and the table name of a stored table."""
+    ref = quote_table(table)
+    descriptions = comment_table(con, table)
     ((row_count,),) = con.execute(f"select count(*) from {ref}").fetchall()
     described = con.execute(f"describe {ref}").fetchall()
     schema = dg.TableSchema(
         columns=[
-            dg.TableColumn(name=name, type=_DUCKDB_TO_TABLE_TYPE.get(dtype, dtype.lower()))
+            dg.TableColumn(
+                name=name,
+                type=_DUCKDB_TO_TABLE_TYPE.get(dtype, dtype.lower()),
+                description=descriptions.get(name),
+            )
             for name, dtype, *_ in described
         ]
     )
@@ -78,7 +123,9 @@ def check(key: dg.AssetKey, name: str, description: str) -> dg.AssetCheckSpec:
 
 
 def contract_spec(key: dg.AssetKey, model: type[pa.DataFrameModel]) -> dg.AssetCheckSpec:
-    """The check `contract` on `key`: its table satisfies its pandera model."""
+    """The check `contract` on `key`: its table satisfies its pandera model (which also
+    describes the table and its columns, see `table_metadata`)."""
+    _CONTRACTS[table_of(key)] = model
     return check(key, "contract", f"`{table_of(key)}` satisfies its contract, `{model.__name__}`")
 
 
