@@ -21,6 +21,7 @@ from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
 from leadgen_pipeline.clients.verifiers import HttpVerifier
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.kernel import dates, settings
+from leadgen_pipeline.kernel.store import publish_copy
 from leadgen_pipeline.kernel.vocab import DEFAULT_TTL_DAYS
 
 
@@ -36,13 +37,22 @@ class DuckDBStore(DuckDBResource):
     so the file is never held by a dead connection.
     """
 
+    # the analysts' copy, replaced after each run in which no step failed (None: no copy)
+    analyst_copy: str | None = None
+
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._run_connection = self._connect()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._run_connection is not None:
+        if self._run_connection is None:
+            return
+        try:
+            if self.analyst_copy and not _failed_steps(context):
+                publish_copy(self._run_connection, Path(self.analyst_copy))
+                context.log.info(f"analyst copy published: {self.analyst_copy}")
+        finally:
             self._run_connection.close()
             self._run_connection = None
 
@@ -66,6 +76,16 @@ class DuckDBStore(DuckDBResource):
             yield connection
         finally:
             connection.close()
+
+
+def _failed_steps(context: dg.InitResourceContext) -> int:
+    """Steps of this run that failed so far (a blocking check's ERROR fails its step)."""
+    if context.instance is None or context.run is None:
+        return 0
+    failures = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE, limit=1
+    )
+    return len(failures.records)
 
 
 class LeadgenInputs(dg.ConfigurableResource):
@@ -194,7 +214,11 @@ def local_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources for a local run: the embedded DuckDB file and the local inbox."""
     database = settings.ensure_parent(settings.duckdb_path())
     return {
-        "duckdb": DuckDBStore(database=str(database)),
+        "duckdb": DuckDBStore(
+            database=str(database),
+            analyst_copy=os.environ.get("LEADGEN_ANALYST_COPY")
+            or str(database.with_name(f"{database.stem}_analyst{database.suffix}")),
+        ),
         "inputs": LeadgenInputs(
             inbox=settings.inbox_path(),
             icp_dir=settings.icp_dir(),

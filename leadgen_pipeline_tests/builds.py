@@ -36,11 +36,15 @@ def bound_defs(
     apollo: ApolloResource | None = None,
     verifier: VerifierResource | None = None,
     as_of: str | None = TEST_AS_OF,
+    analyst_copy: Path | None = None,
 ) -> dg.Definitions:
     """The whole graph on a store in `tmp_path`; `as_of=None` takes the inbox's own date."""
     return build_defs(
         {
-            "duckdb": DuckDBStore(database=str(tmp_path / STORE)),
+            "duckdb": DuckDBStore(
+                database=str(tmp_path / STORE),
+                analyst_copy=str(analyst_copy) if analyst_copy else None,
+            ),
             "inputs": LeadgenInputs(
                 inbox=str(inbox),
                 icp_dir=str(icp_dir or PROJECT / "data/icp"),

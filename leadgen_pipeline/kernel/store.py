@@ -6,9 +6,11 @@ as it was. Timestamps come back in UTC whatever the session's time zone.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -79,3 +81,34 @@ def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
             f"create table if not exists {quote_table(table)} as select * from {name} limit 0"
         )
         con.execute(f"insert into {quote_table(table)} by name select * from {name}")
+
+
+# Analysts' DuckDB clients lag the pipeline's: a copy in this storage format opens in DuckDB
+# 1.0 and every later release (CLI, Python, JDBC for DBeaver).
+ANALYST_STORAGE_VERSION = "v1.0.0"
+
+
+def publish_copy(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    storage_version: str = ANALYST_STORAGE_VERSION,
+) -> None:
+    """The whole database copied to `target` and swapped in whole: written beside it, then
+    renamed, so a reader never opens half a copy, and one holding the old copy keeps it
+    until it reconnects. The store itself is only read."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:12]
+    partial = target.with_name(f".{target.name}.{token}.partial")
+    alias = f"publish_{token}"
+    ((source,),) = con.execute("select current_database()").fetchall()
+    path = str(partial).replace("'", "''")
+    try:
+        con.execute(f"attach '{path}' as {alias} (storage_version '{storage_version}')")
+        try:
+            con.execute(f'copy from database "{source}" to {alias}')
+        finally:
+            con.execute(f"detach {alias}")
+        os.replace(partial, target)
+    finally:
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
