@@ -740,9 +740,9 @@ SALESFORCE_CONTACTS_API_ROWS: list[Row] = [
 # ---------------------------------------------------------------------------------------
 
 # Source: the shape the brief for this module gives for the project's tests. Confidence:
-# project's own shape, no vendor. NOTE: it has no `requested_at`, so the current suppression
-# reader (layers/compliance/suppressions.py, needs `requested_at` for an erasure file) would
-# not recognise it. See PROJECT_ERASURE_REQUESTS below.
+# project's own shape, no vendor. Recognised by its `request_id` (or `regulation` with
+# `received_at`); `full_name` is used only with a company name or domain column, which this
+# shape lacks (test_erasure*.py add one). See PROJECT_ERASURE_REQUESTS below.
 GDPR_ERASURE_REQUESTS: list[str] = [
     "request_id",
     "email",

@@ -4,7 +4,7 @@
   `linkedin_slug_sql` is the same rule as a DuckDB SQL expression.
 - `linkedin_member_id`: the opaque member id (`ACwAA…`, `ACoAA…`) in a bare id, an `/in/`
   URL or a Sales Navigator URL; `MEMBER_ID_PATTERN` is the one pattern for such an id, for
-  every module that has to recognise one.
+  every module that has to recognise one; `linkedin_member_id_sql` is the same rule in SQL.
 - `linkedin_canonical_url`: `https://www.linkedin.com/in/<slug>`.
 
 Each is null where the cell does not support it: a member URL has no public slug, and a
@@ -98,11 +98,19 @@ def linkedin_member_id(expr: pl.Expr) -> pl.Expr:
     Reads a bare id, an `/in/<id>` URL and the Sales Navigator forms
     `/sales/lead/<id>,NAME_SEARCH,xxxx?…` and `/sales/people/<id>,NAME_SEARCH,xxxx`.
     """
-    return values.blank_to_null(expr).str.extract(
-        rf"^(?:{_LINKEDIN_HOST}/(?i:in|sales/lead|sales/people)/)?({MEMBER_ID_PATTERN})"
-        r"(?:[,/?#].*)?$",
-        1,
-    )
+    return values.blank_to_null(expr).str.extract(_MEMBER_ID_CELL, 1)
+
+
+# a cell that is a member id, or a profile or Sales Navigator URL around one (Rust and RE2 alike)
+_MEMBER_ID_CELL = (
+    rf"^(?:{_LINKEDIN_HOST}/(?i:in|sales/lead|sales/people)/)?({MEMBER_ID_PATTERN})"
+    r"(?:[,/?#].*)?$"
+)
+
+
+def linkedin_member_id_sql(column: str) -> str:
+    """`linkedin_member_id` as a DuckDB SQL expression over a text column (or SQL expression)."""
+    return f"nullif(regexp_extract({_sql.trim(column)}, '{_MEMBER_ID_CELL}', 1), '')"
 
 
 def linkedin_canonical_url(slug_expr: pl.Expr) -> pl.Expr:

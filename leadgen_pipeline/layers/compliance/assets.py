@@ -31,7 +31,8 @@ SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
     description=(
         "Who must never be contacted: opt-outs, spam complaints, hard bounces (the address, "
         "not the person), erasure requests (kept only as SHA-256 hashes of the normalised "
-        "email and LinkedIn slug) and do-not-contact domains from the inbox's `suppression/` "
+        "email, LinkedIn slug, LinkedIn member id, or name at a company name or domain) and "
+        "do-not-contact domains from the inbox's `suppression/` "
         "files, recognised by header (HubSpot, Salesforce, Mailchimp, SendGrid, Instantly, "
         "lemlist, Smartlead and the project's own lists), plus every ICP's disqualifier "
         "domains. Rows that ask for nothing go to `compliance.suppression_rejects` with the "

@@ -28,12 +28,30 @@ class Suppressions(pa.DataFrameModel):
             "undeliverable",
         ]
     )
-    key_type: str = pa.Field(isin=["email_key", "linkedin_slug", "domain"])
+    key_type: str = pa.Field(
+        isin=[
+            "email_key",
+            "linkedin_slug",
+            "domain",
+            # an erasure's other keys (`kernel.keys.person.PERSON_KEY_TYPES`), hashed only
+            "linkedin_member_key",
+            "name_at_company",
+            "name_at_domain",
+        ]
+    )
     key_value: str = pa.Field(str_length={"min_value": 1})
     hashed: bool
 
     class Config:
         strict = False
+
+    @pa.dataframe_check
+    def member_ids_and_names_only_as_erasures(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A member id or a name at a company is kept for an erasure alone, hashed."""
+        return data.lazyframe.select(
+            ~pl.col("key_type").is_in(["linkedin_member_key", "name_at_company", "name_at_domain"])
+            | (pl.col("kind") == "erasure")
+        )
 
     @pa.dataframe_check
     def erasures_are_hashed(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -1,11 +1,13 @@
 """Right to erasure: remove a person from every table, keep only a one-way hash.
 
-An erasure request names an email and/or a LinkedIn profile. Through `core.contact_links`
-the request reaches every record of that person, including records that carry neither
-(a Sales Navigator row linked by name at the company). Their raw rows are deleted from the
-snapshot history and replaced by content-free rejects (so count conservation still holds),
-and every other table is swept for the person's addresses, profile slugs and member ids.
-What remains is the SHA-256 of the normalised email and slug in `compliance.suppressions`.
+An erasure request names an email, a LinkedIn profile, a LinkedIn member id, or a name at
+a company (`compliance.suppressions` keeps each as the SHA-256 of its kernel key). Through
+`core.contact_links` the request reaches every record of that person, including records
+that carry none of those keys (a Sales Navigator row linked by name at the company, one
+that holds only a member id). Their raw rows, in every snapshot, become content-free
+rejects (so count conservation still holds); a reject that kept the row as read is blanked
+the same way, never deleted; every other table is swept for the person's addresses,
+profile slugs and member ids.
 
 It runs right after each union build (`core/erasure_log`), on the fresh links: a new
 request, or a later import of a person erased long ago, reaches every record linked to the
@@ -15,21 +17,32 @@ person, and nothing downstream of the union ever sees them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from leadgen_pipeline.kernel.hashing import sha256_column, sha256_hex
 from leadgen_pipeline.kernel.keys import email_match_key_sql, linkedin_slug_sql
+from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, linkedin_member_id_sql
+from leadgen_pipeline.kernel.keys.person import person_identity_keys
 from leadgen_pipeline.kernel.store import quote_table, registered, table_exists, transaction
 from leadgen_pipeline.layers.raw.canonical import SOURCES
-from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, REJECTS_HISTORY
+from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, PULLS_TABLE, REJECTS_HISTORY
 
 ERASED_REASON = "erased on request: the row's content was removed"
 # tables keyed by person whose rows go with the person, identifiers or not
 _PERSON_TABLES = ("core.contact_links", "core.merge_log")
+# a raw record's identity: its snapshot, file and row
+_RECORD = ["snapshot_id", "source_file", "source_row"]
+_RECORD_SCHEMA = {"snapshot_id": pl.String, "source_file": pl.String, "source_row": pl.Int64}
+# keys only the record's own name and company give (the rest are in the links and in SQL)
+_NAME_KEYS = ("name_at_company", "name_at_domain")
+# the rows of these count towards conservation (or are the pull log): erased rows are
+# blanked into content-free rejects there, never deleted by the sweep
+_COUNTED_TABLES = {f"{HISTORY_SCHEMA}.{s}" for s in SOURCES} | {REJECTS_HISTORY, PULLS_TABLE}
+# a reject's raw text cut at what no address, profile URL or member id holds
+_TOKEN = r"""[^\s"',;<>()\[\]{}|]+"""
 
 
 ERASURE_LOG_SCHEMA: dict[str, pl.DataType] = {
@@ -43,8 +56,12 @@ ERASURE_LOG_SCHEMA: dict[str, pl.DataType] = {
 @dataclass(frozen=True)
 class ErasureReport:
     people: int
-    raw_rows: int
-    swept_rows: dict[str, int]
+    raw_rows: int  # raw rows turned into content-free rejects, every snapshot
+    swept_rows: dict[str, int]  # rows removed (or, for raw_history.rejects, blanked) per table
+    # (snapshot_id, source_file, source_row) of those raw rows: no link may point at them
+    erased_records: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=_RECORD_SCHEMA)
+    )
 
     def log_rows(self, erased_at: datetime) -> pl.DataFrame:
         """`compliance.erasure_log` rows for this build: counts only, never whom."""
@@ -70,128 +87,306 @@ def _records_and_identifiers(
     identifiers |= set(theirs["email_norm"].drop_nulls().str.to_lowercase())
     identifiers |= {f"/in/{s}" for s in theirs["linkedin_slug"].drop_nulls()}
     identifiers |= set(theirs["linkedin_member_key"].drop_nulls())
-    return theirs.select("snapshot_id", "source_file", "source_row"), identifiers
+    return theirs.select(_RECORD), identifiers
 
 
-def _hashes(values: set[str]) -> list[str]:
-    return sorted(sha256_hex(v) for v in values)
+def _hashed_matches(
+    con: duckdb.DuckDBPyConnection, keys: pl.DataFrame, hashes: pl.DataFrame, id_columns: list[str]
+) -> pl.DataFrame:
+    """The distinct `id_columns` of the `keys` rows (`key_type`, `key`) whose SHA-256 is on
+    the list of `hashes` (`key_type`, `key_hash`): hashed in DuckDB, one set-based join."""
+    if keys.is_empty() or hashes.is_empty():
+        return keys.select(id_columns).clear()
+    ids = ", ".join(f"k.{c}" for c in id_columns)
+    with registered(con, keys) as k, registered(con, hashes) as h:
+        return con.sql(
+            f"""select distinct {ids} from {k} k join {h} h
+                on h.key_type = k.key_type and h.key_hash = sha256(k.key)"""
+        ).pl()
+
+
+def _link_keys(links: pl.DataFrame, raw: pl.DataFrame, name_keys: set[str]) -> pl.DataFrame:
+    """(person_id, key_type, key) for every key of every linked record; the name keys (from
+    the raw records themselves) only when an erasure names someone that way."""
+    keys = (
+        links.select("person_id", "email_key", "linkedin_slug", "linkedin_member_key")
+        .unpivot(index="person_id", variable_name="key_type", value_name="key")
+        .drop_nulls("key")
+    )
+    if not name_keys or raw.is_empty():
+        return keys
+    named = person_identity_keys(raw, _RECORD, name_keys).join(
+        links.select(*_RECORD, "person_id"), on=_RECORD
+    )
+    return pl.concat([keys, named.select(keys.columns)])
 
 
 def erase_people(
     con: duckdb.DuckDBPyConnection,
     links: pl.DataFrame,
+    raw: pl.DataFrame,
     requests: pl.DataFrame,
-    email_hashes: list[str],
-    slug_hashes: list[str],
+    hashes: pl.DataFrame,
 ) -> tuple[pl.Series, ErasureReport]:
     """Erase every person of a build any of whose records hashes to an erasure request.
 
-    `links` is the fresh `core.contact_links`, so the request reaches every record of the
-    person, including records that carry neither key (a Sales Navigator row linked by name
-    at the company). `requests` holds this run's plain keys (never stored), swept too, so a
-    key no record carries any more is still removed from every table. Returns the erased
-    person ids; their link and merge-log rows are deleted with the rest.
+    `links` is the fresh `core.contact_links` and `raw` the records it links, so the request
+    reaches every record of the person, including records that carry none of the request's
+    keys (a Sales Navigator row linked by name at the company). `hashes` is the list's
+    (`key_type`, `key_hash`); `requests` holds this run's plain keys (never stored), swept
+    too, so a key no record carries any more is still removed from every table. Returns the
+    erased person ids; their link and merge-log rows are deleted with the rest.
     """
     identifiers = set(requests["email_key"].drop_nulls()) | {
         f"/in/{s}" for s in requests["linkedin_slug"].drop_nulls()
     }
+    identifiers |= set(requests["linkedin_member_key"].drop_nulls())
     people = pl.Series("person_id", [], dtype=pl.String)
-    records = pl.DataFrame(
-        schema={"snapshot_id": pl.String, "source_file": pl.String, "source_row": pl.Int64}
-    )
-    if (email_hashes or slug_hashes) and not links.is_empty():
-        hashed = links.select(
-            "person_id",
-            sha256_column(pl.col("email_key")).alias("email_hash"),
-            sha256_column(pl.col("linkedin_slug")).alias("slug_hash"),
-        )
-        people = (
-            hashed.filter(
-                pl.col("email_hash").is_in(email_hashes) | pl.col("slug_hash").is_in(slug_hashes)
-            )["person_id"]
-            .unique()
-            .sort()
-        )
+    records = pl.DataFrame(schema=_RECORD_SCHEMA)
+    if not hashes.is_empty() and not links.is_empty():
+        name_keys = set(hashes["key_type"]) & set(_NAME_KEYS)
+        keys = _link_keys(links, raw, name_keys)
+        people = _hashed_matches(con, keys, hashes, ["person_id"])["person_id"].sort()
         records, theirs = _records_and_identifiers(links, people)
         identifiers |= theirs
-    if not (identifiers or email_hashes or slug_hashes):
+    if not identifiers and hashes.is_empty():
         return people, ErasureReport(0, 0, {})
-    report = erase(con, records, identifiers, email_hashes, slug_hashes, people)
-    return people, ErasureReport(people.len(), report.raw_rows, report.swept_rows)
+    report = erase(con, records, identifiers, hashes, people)
+    return people, ErasureReport(
+        people.len(), report.raw_rows, report.swept_rows, report.erased_records
+    )
+
+
+def _history_named_rows(con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame) -> pl.DataFrame:
+    """Raw rows of any snapshot whose name at their company hashes to an erasure request:
+    the name keys need the kernel's Polars rules (nicknames, legal forms, public suffixes),
+    so the few columns they read are taken out of DuckDB once for every source."""
+    name_keys = set(hashes["key_type"]) & set(_NAME_KEYS)
+    if not name_keys:
+        return pl.DataFrame(schema=_RECORD_SCHEMA)
+    columns = (
+        "snapshot_id, source_file, source_row, first_name, last_name, full_name, "
+        "company_name, company_domain, company_website, email"
+    )
+    history = con.sql(
+        " union all ".join(f"select {columns} from {HISTORY_SCHEMA}.{s}" for s in SOURCES)
+    ).pl()
+    keys = person_identity_keys(history, _RECORD, name_keys)
+    return _hashed_matches(con, keys, hashes, _RECORD)
+
+
+def _hashes_of(hashes: pl.DataFrame, key_type: str) -> list[str]:
+    return hashes.filter(pl.col("key_type") == key_type)["key_hash"].to_list()
 
 
 def erase(
     con: duckdb.DuckDBPyConnection,
     records: pl.DataFrame,
     identifiers: set[str],
-    email_hashes: list[str],
-    slug_hashes: list[str],
+    hashes: pl.DataFrame,
     people: pl.Series,
 ) -> ErasureReport:
-    """Delete the records (and any raw row hashing to the erased keys, in every snapshot),
-    leave content-free rejects in their place, drop the people's links and merge-log rows,
-    and sweep every table for the identifiers."""
-    raw_rows = 0
+    """Turn the records (and any raw row, in every snapshot, that hashes to an erased key or
+    holds an identifier) into content-free rejects, blank the rejects that hold an erased
+    key or identifier, drop the people's links and merge-log rows, and sweep every other
+    table for the identifiers. One transaction."""
+    erased: list[pl.DataFrame] = []
     swept: dict[str, int] = {}
-    # the raw rows' match keys in SQL (the kernel's forms, which give its keys), so a row is
-    # tested against the hashes without Python per row
-    email_key, slug = email_match_key_sql("email"), linkedin_slug_sql("linkedin_url")
-    with transaction(con), registered(con, records) as keys:
+    pattern = "|".join(f"({_whole_token(i)})" for i in sorted(identifiers))
+    params = {
+        "e": _hashes_of(hashes, "email_key"),
+        "s": _hashes_of(hashes, "linkedin_slug"),
+        "m": _hashes_of(hashes, "linkedin_member_key"),
+        "reason": ERASED_REASON,
+    }
+    with transaction(con):
+        marked = pl.concat([records, _history_named_rows(con, hashes)]).unique()
+        columns = dict(_text_columns(con))
         for table in _PERSON_TABLES:
             if people.len() and table_exists(con, table):
                 ((n,),) = con.execute(
-                    f"select count(*) from {table} where person_id in (select unnest($p))",
-                    {"p": people.to_list()},
-                ).fetchall()
-                con.execute(
                     f"delete from {table} where person_id in (select unnest($p))",
                     {"p": people.to_list()},
-                )
+                ).fetchall()
                 if n:
                     swept[table] = n
-        for source in SOURCES:
-            table = f"{HISTORY_SCHEMA}.{source}"
-            # the rows are found once (the keys are hashed in one scan), then copied to the
-            # rejects as content-free rows and deleted by their identity
-            con.execute(
-                f"""create or replace temp table erased_rows as
-                    select snapshot_id, pulled_at, source, vendor, source_file, source_row
-                    from {table}
-                    where exists (select 1 from {keys} k where k.snapshot_id = {table}.snapshot_id
-                        and k.source_file = {table}.source_file
-                        and k.source_row = {table}.source_row)
-                       or sha256({email_key}) in (select unnest($e::varchar[]))
-                       or sha256({slug}) in (select unnest($s::varchar[]))""",
-                {"e": email_hashes, "s": slug_hashes},
-            )
-            con.execute(
-                f"""insert into {REJECTS_HISTORY} by name
-                    select *, null as source_record_id, $reason as reason, null as raw_record
-                    from erased_rows""",
-                {"reason": ERASED_REASON},
-            )
-            ((deleted,),) = con.execute(
-                f"""delete from {table} using erased_rows e
-                    where {table}.snapshot_id = e.snapshot_id
-                      and {table}.source_file = e.source_file
-                      and {table}.source_row = e.source_row"""
-            ).fetchall()
-            raw_rows += deleted
+        with registered(con, marked) as keys:
+            for source in SOURCES:
+                erased.append(
+                    _blank_raw_rows(
+                        con, f"{HISTORY_SCHEMA}.{source}", keys, columns, pattern, params
+                    )
+                )
         con.execute("drop table if exists erased_rows")
-        if identifiers:
+        blanked = _blank_rejects(con, hashes, pattern, params)
+        if blanked:
+            swept[REJECTS_HISTORY] = blanked
+        if pattern:
             # one pass per table: its text columns joined, against all identifiers at once
-            pattern = "|".join(f"({_whole_token(i)})" for i in sorted(identifiers))
-            for table, columns in _text_columns(con):
-                text = "lower(" + " || chr(31) || ".join(
-                    f"coalesce(\"{c}\"::varchar, '')" for c in columns
-                ) + ")"
+            for table, text_columns in columns.items():
+                if table in _COUNTED_TABLES:
+                    continue
                 ((n,),) = con.execute(
-                    f"delete from {quote_table(table)} where regexp_matches({text}, $pattern)",
+                    f"delete from {quote_table(table)} where regexp_matches("
+                    f"{_row_text(text_columns)}, $pattern)",
                     {"pattern": pattern},
                 ).fetchall()
                 if n:
                     swept[table] = n
-    return ErasureReport(records.height, raw_rows, swept)
+    erased_records = pl.concat(erased)
+    return ErasureReport(records.height, erased_records.height, swept, erased_records)
+
+
+def _blank_raw_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    keys: str,
+    columns: dict[str, list[str]],
+    pattern: str,
+    params: dict,
+) -> pl.DataFrame:
+    """Move a source's erased rows (every snapshot) to the rejects as content-free rows that
+    keep snapshot, file and row; returns their (snapshot_id, source_file, source_row). The
+    rows are found once (the keys hashed in one scan), then copied and deleted by their
+    identity."""
+    email_key, slug = email_match_key_sql("email"), linkedin_slug_sql("linkedin_url")
+    member = (
+        "coalesce("
+        + ", ".join(
+            linkedin_member_id_sql(c)
+            for c in ("linkedin_member_id", "sales_nav_url", "linkedin_url")
+        )
+        + ")"
+    )
+    holds_identifier = (
+        f"or regexp_matches({_row_text(columns[table])}, $pattern)" if pattern else ""
+    )
+    con.execute(
+        f"""create or replace temp table erased_rows as
+            select snapshot_id, pulled_at, source, vendor, source_file, source_row
+            from {table}
+            where exists (select 1 from {keys} k where k.snapshot_id = {table}.snapshot_id
+                and k.source_file = {table}.source_file and k.source_row = {table}.source_row)
+               or sha256({email_key}) in (select unnest($e::varchar[]))
+               or sha256({slug}) in (select unnest($s::varchar[]))
+               or sha256({member}) in (select unnest($m::varchar[]))
+               {holds_identifier}""",
+        _bound(params, "e", "s", "m", pattern=pattern),
+    )
+    con.execute(
+        f"""insert into {REJECTS_HISTORY} by name
+            select *, null as source_record_id, $reason as reason, null as raw_record
+            from erased_rows""",
+        _bound(params, "reason"),
+    )
+    con.execute(
+        f"""delete from {table} using erased_rows e
+            where {table}.snapshot_id = e.snapshot_id
+              and {table}.source_file = e.source_file
+              and {table}.source_row = e.source_row"""
+    )
+    return con.sql("select snapshot_id, source_file, source_row from erased_rows").pl()
+
+
+def _rejects_naming_erased(con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame) -> pl.DataFrame:
+    """Rejects whose row as read holds an address, a profile URL or a member id whose kernel
+    key hashes to an erasure request: the tokens are cut out of the raw text and keyed by
+    the same Polars rules as the requests, each kind only on tokens that can be one."""
+    if hashes.is_empty():
+        return pl.DataFrame(schema=_RECORD_SCHEMA)
+    rejects = con.sql(
+        f"select {', '.join(_RECORD)}, raw_record from {REJECTS_HISTORY} "
+        f"where raw_record is not null and reason <> $reason",
+        params={"reason": ERASED_REASON},
+    ).pl()
+    token = pl.col("token")
+    tokens = (
+        rejects.select(*_RECORD, pl.col("raw_record").str.extract_all(_TOKEN).alias("token"))
+        .explode("token")
+        .drop_nulls("token")
+        .unique()
+    )
+    as_records = tokens.select(
+        *_RECORD,
+        pl.when(token.str.contains("@", literal=True)).then(token).alias("email"),
+        pl.when(token.str.contains(r"(?i)linkedin\.com/in/")).then(token).alias("linkedin_url"),
+        pl.when(token.str.contains(MEMBER_ID_PATTERN)).then(token).alias("linkedin_member_id"),
+        pl.lit(None, pl.String).alias("sales_nav_url"),
+    )
+    keys = person_identity_keys(
+        as_records, _RECORD, {"email_key", "linkedin_slug", "linkedin_member_key"}
+    )
+    return _hashed_matches(con, keys, hashes, _RECORD)
+
+
+def _blank_rejects(
+    con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame, pattern: str, params: dict
+) -> int:
+    """Blank every reject that still holds an erased person's content: its row as read and
+    its vendor id go, its snapshot, file and row stay (the row still counts), with the
+    erased reason. A reject is found by an identifier in its text, or by a key in its raw
+    text that hashes to an erasure request."""
+    holds_identifier = ""
+    if pattern:
+        text = "lower(coalesce(raw_record, '') || chr(31) || coalesce(source_record_id, ''))"
+        holds_identifier = f"or regexp_matches({text}, $pattern)"
+    with registered(con, _rejects_naming_erased(con, hashes)) as named:
+        ((blanked,),) = con.execute(
+            f"""update {REJECTS_HISTORY} r
+                set raw_record = null, source_record_id = null, reason = $reason
+                where (raw_record is not null or source_record_id is not null)
+                  and (exists (select 1 from {named} n where n.snapshot_id = r.snapshot_id
+                        and n.source_file = r.source_file and n.source_row = r.source_row)
+                       {holds_identifier})""",
+            _bound(params, "reason", pattern=pattern),
+        ).fetchall()
+    return blanked
+
+
+def _bound(params: dict, *names: str, pattern: str = "") -> dict:
+    """The named parameters a statement uses (DuckDB refuses unused ones); the identifier
+    pattern only when there is one."""
+    return {n: params[n] for n in names} | ({"pattern": pattern} if pattern else {})
+
+
+def unbalanced_snapshots(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """(snapshot_id, source_file, data_rows, stored) for every file of every logged pull
+    whose rows read at ingest differ from the rows now in its raw table and the rejects:
+    conservation after every step that rewrites stored rows, in every snapshot."""
+    stored = " union all ".join(
+        f"select snapshot_id, source_file from {t}"
+        for t in [*(f"{HISTORY_SCHEMA}.{s}" for s in SOURCES), REJECTS_HISTORY]
+    )
+    return con.sql(
+        f"""with logged as (
+                select distinct p.snapshot_id, f.source_file, f.data_rows
+                from {PULLS_TABLE} p, unnest(from_json(p.files,
+                    '[{{"source_file": "VARCHAR", "data_rows": "BIGINT"}}]')) as t(f)),
+            stored as (select snapshot_id, source_file, count(*) as stored from ({stored})
+                group by all)
+            select snapshot_id, source_file, coalesce(data_rows, 0) as data_rows,
+                coalesce(stored, 0) as stored
+            from logged full join stored using (snapshot_id, source_file)
+            where coalesce(data_rows, 0) <> coalesce(stored, 0)
+            order by all"""
+    ).pl()
+
+
+def erased_rejects_with_content(con: duckdb.DuckDBPyConnection) -> int:
+    """Rejects marked erased that still hold a row as read or a vendor id: always 0."""
+    ((n,),) = con.execute(
+        f"""select count(*) from {REJECTS_HISTORY} where reason = $reason
+            and (raw_record is not null or source_record_id is not null)""",
+        {"reason": ERASED_REASON},
+    ).fetchall()
+    return n
+
+
+def _row_text(columns: list[str]) -> str:
+    """A row's text columns joined, lower-cased, for one regex over the whole row."""
+    return (
+        "lower(" + " || chr(31) || ".join(f"coalesce(\"{c}\"::varchar, '')" for c in columns) + ")"
+    )
 
 
 def _whole_token(identifier: str) -> str:

@@ -8,6 +8,8 @@ and hard-bounced) or none (a contact export row whose opt-out flag is false).
 
 Kinds, and what they do downstream:
 - `opt_out`, `spam_complaint`, `erasure`: suppress the person, through every record of them;
+  an erasure request may also name them by LinkedIn member id or by name at a company
+  (`MEMBER_ID`, `FULL_NAME` with `COMPANY` or `COMPANY_DOMAIN`), never by a name alone;
 - `hard_bounce`: suppress the address, not the person (it is a verdict on the mailbox);
 - `soft_bounce`: suppresses nothing; counted and kept in `compliance.soft_bounces`;
 - `do_not_contact`: suppress every person at the domain;
@@ -46,6 +48,32 @@ DOMAIN = ("domain", "blocked domain", "company domain", "email domain")
 LINKEDIN = ("linkedin_url", "linkedin url", "linkedin", "linkedin profile url")
 # lemlist's one column for an address, an `@domain` or a LinkedIn URL
 VALUE = ("value",)
+# what else an erasure request may name a person by: an opaque LinkedIn member id (bare, or
+# in a Sales Navigator URL), or a name at a company (the company's name or its domain)
+MEMBER_ID = (
+    "linkedin_member_id",
+    "linkedin member id",
+    "member id",
+    "member_id",
+    "vmid",
+    "linkedin id",
+    "linkedin_id",
+    "sales_nav_url",
+    "sales navigator url",
+)
+FULL_NAME = ("full_name", "full name", "name", "data subject name", "subject name")
+FIRST_NAME = ("first_name", "first name", "firstname")
+LAST_NAME = ("last_name", "last name", "lastname", "surname")
+COMPANY = (
+    "company",
+    "company_name",
+    "company name",
+    "organisation",
+    "organization",
+    "employer",
+    "account name",
+)
+COMPANY_DOMAIN = (*DOMAIN, "company_domain", "company website", "website")
 WHEN = (
     "consented_at",
     "requested_at",

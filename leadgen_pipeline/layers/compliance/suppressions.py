@@ -2,8 +2,10 @@
 the ICPs' disqualifier domains, and matched against people through every record they have.
 
 Opt-outs, hard bounces and do-not-contact domains are kept as normalised keys. Erasure
-requests are kept only as SHA-256 hashes of the normalised keys: enough to recognise the
-person if a later import brings them back, never enough to recover who they were.
+requests are kept only as SHA-256 hashes of the normalised keys (email, LinkedIn slug,
+LinkedIn member id, name at a company name or domain: `kernel.keys.person`): enough to
+recognise the person if a later import brings them back, never enough to recover who they
+were.
 """
 
 from __future__ import annotations
@@ -19,12 +21,26 @@ from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.csv_reader import ROW_NUMBER, open_export, read_csv_cells
 from leadgen_pipeline.kernel.hashing import sha256_column
 from leadgen_pipeline.kernel.headers import columns_by_key
-from leadgen_pipeline.kernel.keys import email_match_key, linkedin_slug, registrable_domain
+from leadgen_pipeline.kernel.keys import (
+    company_domain_key,
+    company_name_key,
+    email_match_key,
+    linkedin_member_id,
+    linkedin_slug,
+    registrable_domain,
+)
+from leadgen_pipeline.kernel.keys.person import name_at_company_key, person_name_key
 from leadgen_pipeline.layers.compliance.formats import (
+    COMPANY,
+    COMPANY_DOMAIN,
     DOMAIN,
     EMAIL,
+    FIRST_NAME,
+    FULL_NAME,
     KNOWN_COLUMNS,
+    LAST_NAME,
     LINKEDIN,
+    MEMBER_ID,
     REASON,
     VALUE,
     WHEN,
@@ -37,7 +53,8 @@ from leadgen_pipeline.layers.config.icp import IcpSegment
 SUPPRESSION_SCHEMA: dict[str, pl.DataType] = {
     # opt_out | hard_bounce | erasure | do_not_contact | icp_disqualifier | undeliverable
     "kind": pl.String(),
-    "key_type": pl.String(),  # email_key | linkedin_slug | domain
+    # email_key | linkedin_slug | domain; for erasures also ERASURE_ONLY_KEYS
+    "key_type": pl.String(),
     "key_value": pl.String(),  # the normalised key, or its SHA-256 when `hashed`
     "hashed": pl.Boolean(),
     "recorded_at": pl.Datetime("us", "UTC"),
@@ -54,7 +71,11 @@ SUPPRESSION_REJECT_SCHEMA: dict[str, pl.DataType] = {
 ERASURE_REQUEST_SCHEMA: dict[str, pl.DataType] = {
     "email_key": pl.String(),
     "linkedin_slug": pl.String(),
+    "linkedin_member_key": pl.String(),
 }
+# keys only an erasure request is kept under: a name is no address to stop mail to, and
+# opt-outs are matched on addresses, slugs and domains alone
+ERASURE_ONLY_KEYS = ("linkedin_member_key", "name_at_company", "name_at_domain")
 
 
 class SuppressionFileError(ValueError):
@@ -75,9 +96,10 @@ class SuppressionRead:
     problems: list[str] = field(default_factory=list)
 
 
-def _keys(cell: Cell) -> list[pl.Expr]:
+def _keys(cell: Cell, *, erasure: bool) -> list[pl.Expr]:
     """The keys a row carries: an address, a LinkedIn slug, or (for a block-list cell such as
-    `@acme.io` or `acme.io`, or a domain column) a registrable domain."""
+    `@acme.io` or `acme.io`, or a domain column) a registrable domain. An erasure request
+    may also name a LinkedIn member id, or a name at a company (its name or its domain)."""
     text = cell((*EMAIL, *VALUE))
     email_key = email_match_key(text)
     slug = linkedin_slug(cell((*LINKEDIN, *VALUE)))
@@ -88,7 +110,17 @@ def _keys(cell: Cell) -> list[pl.Expr]:
             registrable_domain(bare)
         ),
     )
-    return [email_key.alias("email_key"), slug.alias("linkedin_slug"), domain.alias("domain")]
+    keys = [email_key.alias("email_key"), slug.alias("linkedin_slug"), domain.alias("domain")]
+    if not erasure:
+        return [*keys, *(pl.lit(None, pl.String).alias(k) for k in ERASURE_ONLY_KEYS)]
+    name = person_name_key(cell(FIRST_NAME), cell(LAST_NAME), cell(FULL_NAME))
+    member = pl.coalesce(linkedin_member_id(cell(MEMBER_ID)), linkedin_member_id(cell(LINKEDIN)))
+    return [
+        *keys,
+        member.alias("linkedin_member_key"),
+        name_at_company_key(name, company_name_key(cell(COMPANY))).alias("name_at_company"),
+        name_at_company_key(name, company_domain_key(cell(COMPANY_DOMAIN))).alias("name_at_domain"),
+    ]
 
 
 def read_suppression_file(
@@ -127,7 +159,7 @@ def read_suppression_file(
         .cast(pl.Datetime("us", "UTC"))
         .alias("recorded_at"),
         cell(REASON).alias("reason"),
-        *_keys(cell),
+        *_keys(cell, erasure=fmt.name == "erasure_requests"),
     )
     asked = base.filter(pl.col("kinds").list.len() > 0).explode("kinds").rename({"kinds": "kind"})
     # a row with no address or slug but a domain asks for the whole domain to be left alone
@@ -152,6 +184,7 @@ def read_suppression_file(
     soft = asked.filter(pl.col("kind") == "soft_bounce")
     consents = asked.filter(pl.col("kind") == "re_consent")
     suppressing = asked.filter(~pl.col("kind").is_in(["soft_bounce", "re_consent"]))
+    erasure = pl.col("kind") == "erasure"
     rows = pl.concat(
         [
             suppressing.filter(pl.col("kind") != "do_not_contact")
@@ -167,6 +200,19 @@ def read_suppression_file(
             for key in ("email_key", "linkedin_slug")
         ]
         + [
+            suppressing.filter(erasure)
+            .select(
+                "kind",
+                pl.lit(key).alias("key_type"),
+                pl.col(key).alias("key_value"),
+                "recorded_at",
+                "reason",
+                "source_row",
+            )
+            .drop_nulls("key_value")
+            for key in ERASURE_ONLY_KEYS
+        ]
+        + [
             suppressing.filter(pl.col("kind") == "do_not_contact")
             .select(
                 "kind",
@@ -179,7 +225,6 @@ def read_suppression_file(
             .drop_nulls("key_value")
         ]
     ).with_columns(pl.lit(source_file).alias("source_file"))
-    erasure = pl.col("kind") == "erasure"
     rows = rows.with_columns(
         pl.when(erasure)
         .then(sha256_column(pl.col("key_value")))
@@ -197,7 +242,9 @@ def read_suppression_file(
         listed = ", ".join(str(r) for r in unsafe["source_row"].unique().sort().head(10))
         empty.problems.append(
             f"{source_file}: {unsafe['source_row'].n_unique()} row(s) ask not to be contacted "
-            f"but carry no usable email, LinkedIn URL or domain (data rows {listed})"
+            "but carry no usable email, LinkedIn URL or domain (an erasure request may also "
+            "give a LinkedIn member id, or a full name with the company's name or domain) "
+            f"(data rows {listed})"
         )
     if fmt.name == "erasure_requests" and read.cells.height == 0:
         empty.problems.append(
@@ -215,7 +262,7 @@ def read_suppression_file(
                 ),
             ]
         ),
-        requests=suppressing.filter(erasure).select("email_key", "linkedin_slug"),
+        requests=suppressing.filter(erasure).select(*ERASURE_REQUEST_SCHEMA),
         consents=consents.select(
             "email_key",
             pl.col("recorded_at").alias("consented_at"),
@@ -323,12 +370,14 @@ def build_suppressions(
     return read
 
 
-def erasure_hashes(suppressions: pl.DataFrame) -> tuple[list[str], list[str]]:
-    """(email-key hashes, LinkedIn-slug hashes) of every erasure request on the list."""
-    erasures = suppressions.filter(pl.col("kind") == "erasure")
+def erasure_hashes(suppressions: pl.DataFrame) -> pl.DataFrame:
+    """(`key_type`, `key_hash`): every erasure request on the list, one row per hashed key
+    (`kernel.keys.person.PERSON_KEY_TYPES`), sorted so a build never depends on row order."""
     return (
-        erasures.filter(pl.col("key_type") == "email_key")["key_value"].to_list(),
-        erasures.filter(pl.col("key_type") == "linkedin_slug")["key_value"].to_list(),
+        suppressions.filter((pl.col("kind") == "erasure") & pl.col("hashed"))
+        .select("key_type", pl.col("key_value").alias("key_hash"))
+        .unique()
+        .sort("key_type", "key_hash")
     )
 
 

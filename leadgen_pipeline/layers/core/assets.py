@@ -10,6 +10,10 @@ from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import ErasureLog
+from leadgen_pipeline.layers.compliance.erasure import (
+    erased_rejects_with_content,
+    unbalanced_snapshots,
+)
 from leadgen_pipeline.layers.compliance.suppressions import (
     mark_suppressed,
     person_suppressions,
@@ -83,12 +87,14 @@ def _column_lineage() -> dg.TableColumnLineage:
             deps=[*RAW_SOURCES, RAW_REJECTS, SUPPRESSIONS],
             description=(
                 "The right to erasure, carried out on each union build: every person an "
-                "erasure request names (by the SHA-256 of their email key or LinkedIn slug), "
-                "with every record linked to them, is removed from every table and every "
-                "`raw_history` snapshot; their raw rows become content-free rejects, so "
-                "counts still balance. One row per table and build with how many rows were "
-                "removed, never whom. Built in the same step as `core/contact_links`, so no "
-                "build of the links can ever hold an erased person."
+                "erasure request names (by the SHA-256 of their email key, LinkedIn slug, "
+                "LinkedIn member id, or name at a company name or domain), with every record "
+                "linked to them, is removed from every table and every `raw_history` "
+                "snapshot; their raw rows become content-free rejects and a reject that kept "
+                "their row is blanked, never deleted, so counts still balance. One row per "
+                "table and build with how many rows were removed or blanked, never whom. "
+                "Built in the same step as `core/contact_links`, so no build of the links "
+                "can ever hold an erased person."
             ),
         ),
     ],
@@ -107,8 +113,9 @@ def _column_lineage() -> dg.TableColumnLineage:
         check(
             ERASURE_LOG,
             "rows_conserved_after_erasure",
-            "after the sweep, every data row of every input file is still in a raw table or "
-            "raw.rejects, exactly once (erased rows are content-free rejects)",
+            "after the sweep, every data row of every input file of every snapshot is still "
+            "in a raw table or the rejects, exactly once (erased rows are content-free "
+            "rejects), and no erased reject keeps content",
         ),
         contract_spec(ERASURE_LOG, ErasureLog),
     ],
@@ -167,12 +174,21 @@ def every_raw_record_linked_once(con: duckdb.DuckDBPyConnection) -> dg.AssetChec
 
 
 def rows_conserved_after_erasure(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+    """On the tables as the sweep left them: every file of every snapshot (not only the
+    latest pulls) still balances, rejects included, and no erased reject holds content."""
+    history.ensure_raw_layer(con)
     gaps = {source: history.conservation_gaps(con, source).height for source in SOURCES}
+    unbalanced = unbalanced_snapshots(con)
+    with_content = erased_rejects_with_content(con)
     return dg.AssetCheckResult(
         asset_key=ERASURE_LOG,
         check_name="rows_conserved_after_erasure",
-        passed=not any(gaps.values()),
-        metadata={f"files_out_of_balance_{source}": n for source, n in gaps.items()},
+        passed=not any(gaps.values()) and unbalanced.is_empty() and with_content == 0,
+        metadata={
+            **{f"files_out_of_balance_{source}": n for source, n in gaps.items()},
+            "snapshot_files_out_of_balance": unbalanced.height,
+            "erased_rejects_with_content": with_content,
+        },
     )
 
 

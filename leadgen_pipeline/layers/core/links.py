@@ -51,11 +51,15 @@ def link_and_erase(con: duckdb.DuckDBPyConnection, inbox: Path, built_at: dateti
         if store.table_exists(con, "core.contact_links")
         else None
     )
-    links, log = build_contact_links(history.read_raw_union(con), previous, built_at)
+    raw = history.read_raw_union(con)
+    links, log = build_contact_links(raw, previous, built_at)
     requests = read_suppression_inbox(con, inbox).requests
-    email_hashes, slug_hashes = erasure_hashes(store.read_table(con, "compliance.suppressions"))
-    erased, report = erase_people(con, links, requests, email_hashes, slug_hashes)
-    links = links.filter(~pl.col("person_id").is_in(erased.implode()))
+    hashes = erasure_hashes(store.read_table(con, "compliance.suppressions"))
+    erased, report = erase_people(con, links, raw, requests, hashes)
+    # a raw row can go without its person (it held an erased address in another column)
+    links = links.filter(~pl.col("person_id").is_in(erased.implode())).join(
+        report.erased_records, on=LINK_KEYS, how="anti", maintain_order="left"
+    )
     log = log.filter(~pl.col("person_id").is_in(erased.implode()))
     store.write_table(con, "core.contact_links", links)
     store.append_rows(con, "core.merge_log", log)

@@ -4,13 +4,19 @@ Search is free; revealing an email through `bulk_match` spends a credit. Every p
 written to `raw_history.apollo_reveals` the moment it arrives, in its own transaction, so a
 run that dies after paying never pays again on resume: people already in that ledger are
 carried into the new snapshot from it instead of being revealed again.
+
+Erasure is applied at ingest: a revealed person whose email, LinkedIn slug or member id, or
+name at their company, hashes to an erasure request on the suppression list is dropped
+before the batch is written, so they never reach the ledger or a snapshot; one already in
+the ledger from before the request is taken out of it. The SHA-256 of their Apollo id is
+kept (`raw_history.apollo_erased`), so later pulls never pay to reveal them again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +26,9 @@ import polars as pl
 import pycountry
 
 from leadgen_pipeline.clients.apollo import APOLLO_DISPLAY_CAP, ApolloClient, ApolloSearchQuery
-from leadgen_pipeline.kernel.store import transaction
+from leadgen_pipeline.kernel.hashing import sha256_hex
+from leadgen_pipeline.kernel.keys.person import person_identity_keys
+from leadgen_pipeline.kernel.store import registered, table_exists, transaction
 from leadgen_pipeline.layers.config.icp import IcpSegment
 from leadgen_pipeline.layers.raw.apollo_queries import is_disqualified_title, plan_queries
 from leadgen_pipeline.layers.raw.apollo_records import SOURCE_FILE, people_to_canonical
@@ -29,6 +37,10 @@ from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA
 from leadgen_pipeline.layers.raw.ingest import FileReport, SourcePull, has_identity
 
 REVEALS_TABLE = f"{HISTORY_SCHEMA}.apollo_reveals"
+# SHA-256 of the Apollo ids of people erased at ingest: never revealed (paid for) again
+ERASED_IDS_TABLE = f"{HISTORY_SCHEMA}.apollo_erased"
+# the suppression list, where erasure requests are kept as (key_type, SHA-256 of the key)
+SUPPRESSIONS_TABLE = "compliance.suppressions"
 
 
 @dataclass
@@ -41,6 +53,7 @@ class ApolloRun:
     carried_over: int = 0
     skipped_disqualified: int = 0
     credits_spent: int = 0
+    erased_at_ingest: int = 0  # revealed, then dropped unstored: an erasure request names them
     warnings: list[str] = field(default_factory=list)
 
 
@@ -55,6 +68,7 @@ class ApolloPull:
     credits_spent: int = 0
     warnings: list[str] = field(default_factory=list)
     skipped_duplicates: int = 0
+    skipped_erased: int = 0
     # people the search showed again who were revealed (and paid for) in an earlier pull
     found_already_revealed: list[str] = field(default_factory=list)
 
@@ -67,11 +81,13 @@ def pull_people(
     already_revealed: set[str],
     max_records: int | None,
     on_revealed: Callable[[list[dict[str, Any]]], None] | None = None,
+    erased_id_hashes: Collection[str] = frozenset(),
 ) -> ApolloPull:
     """Search each planned query and reveal only the people worth paying for.
 
     Drops people whose title matches a disqualifier, people revealed in an earlier pull
-    (`already_revealed`), and repeats across queries, before any paid call; then reveals the
+    (`already_revealed`), people erased on request (the SHA-256 of their id in
+    `erased_id_hashes`), and repeats across queries, before any paid call; then reveals the
     rest through `bulk_match`, at most `max_records` of them. Searching stops as soon as
     `max_records` candidates are found. `on_revealed` receives each paid batch as it arrives.
     """
@@ -94,6 +110,8 @@ def pull_people(
             seen.add(person_id)
             if is_disqualified_title(person.get("title"), disqualifier_titles):
                 pull.skipped_disqualified += 1
+            elif erased_id_hashes and sha256_hex(person_id) in erased_id_hashes:
+                pull.skipped_erased += 1
             elif person_id in already_revealed:
                 pull.skipped_already_revealed += 1
                 pull.found_already_revealed.append(person_id)
@@ -161,6 +179,65 @@ def record_reveals(con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, An
         )
 
 
+def stored_erasure_hashes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """(`key_type`, `key_hash`) of every erasure request on the store's suppression list;
+    empty before the list is first built."""
+    if not table_exists(con, SUPPRESSIONS_TABLE):
+        return pl.DataFrame(schema={"key_type": pl.String, "key_hash": pl.String})
+    return con.sql(
+        f"""select distinct key_type, key_value as key_hash from {SUPPRESSIONS_TABLE}
+            where kind = 'erasure' and hashed order by all"""
+    ).pl()
+
+
+def erased_people(
+    con: duckdb.DuckDBPyConnection,
+    people: Sequence[dict[str, Any] | None],
+    hashes: pl.DataFrame,
+) -> set[str]:
+    """Apollo ids of the person objects an erasure request names: each person's keys (the
+    kernel's, on the canonical record) hashed in DuckDB against the requests' hashes."""
+    if hashes.is_empty() or not people:
+        return set()
+    canonical = people_to_canonical(
+        people, snapshot_id="", pulled_at=datetime.now(tz=UTC), consent_basis=""
+    )
+    keys = person_identity_keys(canonical, ["source_record_id"], set(hashes["key_type"]))
+    with registered(con, keys) as k, registered(con, hashes) as h:
+        rows = con.execute(
+            f"""select distinct k.source_record_id from {k} k join {h} h
+                on h.key_type = k.key_type and h.key_hash = sha256(k.key)"""
+        ).fetchall()
+    return {person_id for (person_id,) in rows}
+
+
+def load_erased_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The SHA-256 of the Apollo id of every person erased at ingest so far."""
+    con.execute(
+        f"create table if not exists {ERASED_IDS_TABLE} "
+        "(id_hash varchar primary key, erased_at timestamptz not null)"
+    )
+    return {
+        id_hash for (id_hash,) in con.execute(f"select id_hash from {ERASED_IDS_TABLE}").fetchall()
+    }
+
+
+def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str]) -> None:
+    """Take erased people out of the reveals ledger and keep only the hash of their Apollo
+    id, so no later pull pays to reveal them again (one transaction)."""
+    if person_ids:
+        with transaction(con):
+            con.execute(
+                f"delete from {REVEALS_TABLE} where person_id in (select unnest($ids))",
+                {"ids": sorted(person_ids)},
+            )
+            con.execute(
+                f"""insert or ignore into {ERASED_IDS_TABLE}
+                    select sha256(id), $at from (select unnest($ids) as id)""",
+                {"ids": sorted(person_ids), "at": datetime.now(tz=UTC)},
+            )
+
+
 def pull_apollo_api(
     con: duckdb.DuckDBPyConnection,
     client: ApolloClient,
@@ -173,9 +250,17 @@ def pull_apollo_api(
 
     Raises the client's `ProviderError` on a failed call; nothing of the snapshot is stored
     then (the caller records the pull only on success), while batches already paid for stay
-    in the reveals ledger.
+    in the reveals ledger. People an erasure request names are dropped before anything of
+    them is stored, and taken out of the ledger if an earlier pull put them there.
     """
+    hashes = stored_erasure_hashes(con)
     reveals = load_reveals(con)
+    erased_ids = load_erased_ids(con)
+    # erased people this pull must neither store nor pay for again
+    erased = erased_people(con, list(reveals.values()), hashes)
+    forget_erased(con, erased)
+    erased_ids |= {sha256_hex(person_id) for person_id in erased}
+    reveals = {person_id: p for person_id, p in reveals.items() if person_id not in erased}
     run = ApolloRun()
     in_pull: dict[str, None] = {}  # ordered set of the people this pull found
     for segment in segments:
@@ -184,8 +269,17 @@ def pull_apollo_api(
         run.warnings += [f"{segment.segment}: {w}" for w in warnings]
 
         def on_revealed(batch: list[dict[str, Any]]) -> None:
-            record_reveals(con, batch)
-            reveals.update({str(p["id"]): p for p in batch if isinstance(p, dict) and p.get("id")})
+            dropped = erased_people(con, batch, hashes)
+            run.erased_at_ingest += len(dropped)
+            forget_erased(con, dropped)
+            erased_ids.update(sha256_hex(person_id) for person_id in dropped)
+            kept = [
+                p
+                for p in batch
+                if isinstance(p, dict) and p.get("id") and str(p["id"]) not in dropped
+            ]
+            record_reveals(con, kept)
+            reveals.update({str(p["id"]): p for p in kept})
 
         outcome = pull_people(
             client,
@@ -194,6 +288,7 @@ def pull_apollo_api(
             already_revealed=set(reveals),
             max_records=max_records_per_segment,
             on_revealed=on_revealed,
+            erased_id_hashes=erased_ids,
         )
         run.searched += outcome.searched
         run.revealed += len(outcome.matches)
@@ -206,6 +301,11 @@ def pull_apollo_api(
                 in_pull.setdefault(str(person["id"]))
         in_pull.update(dict.fromkeys(outcome.found_already_revealed))
 
+    if run.erased_at_ingest:
+        run.warnings.append(
+            f"{run.erased_at_ingest} people Apollo returned are erased on request: "
+            "they were not stored"
+        )
     pulled_at = datetime.now(tz=UTC).replace(microsecond=0)
     ids = [person_id for person_id in in_pull if person_id in reveals]
     digest = hashlib.sha256("|".join(["api", *sorted(ids), pulled_at.isoformat()]).encode())
