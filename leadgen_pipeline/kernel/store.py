@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,6 +50,18 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
     with transaction(con), registered(con, frame) as name:
         con.execute(f'create schema if not exists "{schema}"')
         con.execute(f"create or replace table {quote_table(table)} as select * from {name}")
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame]) -> None:
+    """Replace each `schema.table` with its frame, all in one transaction: a run killed
+    midway leaves every one of them as it was."""
+    with transaction(con):
+        for table, frame in frames.items():
+            with registered(con, frame) as name:
+                con.execute(f'create schema if not exists "{table.split(".")[0]}"')
+                con.execute(
+                    f"create or replace table {quote_table(table)} as select * from {name}"
+                )
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
