@@ -43,6 +43,27 @@ def _decoded_slug(slug: str) -> str | None:
     return None if re.search(r"[/?#\s]", decoded) else decoded
 
 
+# A cell whose URL was percent-encoded once too often (`%252F`, `%25C3%25A9`: a tracking
+# link's `url=` parameter, a CRM that encodes on every save), or whose separators are
+# encoded (`linkedin.com%2Fin%2Fann`): it is decoded until it stops changing first.
+_OVER_ENCODED = r"(?i)%(?:25[0-9a-f]{2}|2f|3a)"
+_MAX_DECODINGS = 3
+
+
+def _decoded_url(cell: str) -> str:
+    """`cell` percent-decoded until it stops changing (at most three times); a decoding
+    that yields bytes that are not UTF-8 is not taken."""
+    for _ in range(_MAX_DECODINGS):
+        try:
+            decoded = unquote(cell, errors="strict")
+        except UnicodeDecodeError:
+            return cell
+        if decoded == cell:
+            return cell
+        cell = decoded
+    return cell
+
+
 def linkedin_slug(expr: pl.Expr) -> pl.Expr:
     """The public profile slug of a LinkedIn URL cell, lower-case and URL-decoded; else null.
 
@@ -54,10 +75,14 @@ def linkedin_slug(expr: pl.Expr) -> pl.Expr:
     guessed slug could belong to someone else.
     """
     slug, encoded = pl.field("value"), pl.field("encoded")
+    text = expr.str.strip_chars()
+    over_encoded = text.str.contains(_OVER_ENCODED)
+    text = pl.when(over_encoded).then(
+        _map_unique(pl.when(over_encoded).then(text), _decoded_url, pl.String())
+    ).otherwise(text)
     return (
         _steps(
-            expr.str.strip_chars()
-            .str.extract(_IN_PATH, 1)
+            text.str.extract(_IN_PATH, 1)
             .str.replace(rf"^{MEMBER_ID_PATTERN}$", ""),  # an opaque member id is no slug
             {"encoded": slug.str.contains("%", literal=True)},
             {
@@ -89,7 +114,14 @@ def linkedin_slug_sql(column: str) -> str:
         then nullif(nfc_normalize(lower(
             case when contains({s}, '%') then {decoded} else {s} end)), '')
         end"""
-    return _sql.bind(f"regexp_extract({_sql.trim(column)}, '{_IN_PATH}', 1)", s, body)
+    u = "linkedin_slug_cell"
+    # decoded until stable, as `_decoded_url`: three rounds, each kept only if it is UTF-8
+    once = f"coalesce(try(url_decode({u})), {u})"
+    twice = f"coalesce(try(url_decode({once})), {once})"
+    thrice = f"coalesce(try(url_decode({twice})), {twice})"
+    stable = f"case when regexp_matches({u}, '{_OVER_ENCODED}') then {thrice} else {u} end"
+    cell = _sql.bind(_sql.trim(column), u, stable)
+    return _sql.bind(f"regexp_extract({cell}, '{_IN_PATH}', 1)", s, body)
 
 
 def linkedin_member_id(expr: pl.Expr) -> pl.Expr:
