@@ -24,12 +24,18 @@ In one invocation, against the same server (its books are reset between runs):
   `--baseline-addresses` addresses (default 1,000: 20,000 calls one after another take about
   25 minutes), recorded the same way into its own file; its rate is extrapolated.
 
+With `--bulk`, instead: `--addresses` (100,000 for RESULTS.md) through one bulk job of the
+provider (`layers/verify/bulk_jobs.verify_in_bulk` against the loopback bulk fake, faults
+injected on its status and download endpoints), against the single-check path measured on
+`--single-sample` addresses under the settings above and projected to the same count.
+
 A single run of each (no medians): the concurrent run over 20,000 addresses takes minutes.
 Peak RSS is the benchmark process's (the client side); the server's is reported apart.
 Usage:
 
     python benchmarks/verify.py
     python benchmarks/verify.py --provider zerobounce --rate 200 --baseline-addresses 20000
+    python benchmarks/verify.py --bulk --addresses 100000 --single-sample 5000
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ import polars as pl
 # The test suite's fakes are not an installed package: import them from the checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from leadgen_pipeline.clients.bulk import BULK_VERIFIERS
 from leadgen_pipeline.clients.http import ProviderError, RetryPolicy
 from leadgen_pipeline.clients.millionverifier import MillionVerifierVerifier
 from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
@@ -70,12 +77,20 @@ from leadgen_pipeline.clients.verifiers import TIMEOUT_DETAIL, HttpVerifier, Ver
 from leadgen_pipeline.clients.verify_batch import WINDOW_MARGIN_S, verify_many
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.kernel import store as storage
-from leadgen_pipeline.layers.verify.verification import (
+from leadgen_pipeline.layers.verify.bulk_jobs import verify_in_bulk
+from leadgen_pipeline.layers.verify.ledger import (
+    ensure_intent_log,
     ensure_verify_tables,
     record_verdict,
-    still_to_verify,
 )
+from leadgen_pipeline.layers.verify.verification import still_to_verify
 from leadgen_pipeline_tests.fakes import Fault, RecordedRequest, Reply
+from leadgen_pipeline_tests.fakes.bulk_servers import (
+    BulkMixin,
+    FakeMillionVerifierBulk,
+    FakeNeverBounceBulk,
+    FakeZeroBounceBulk,
+)
 from leadgen_pipeline_tests.fakes.verifier_servers import (
     FakeMillionVerifier,
     FakeNeverBounce,
@@ -278,9 +293,11 @@ class ServerProcess:
 
 
 def open_store(path: Path) -> duckdb.DuckDBPyConnection:
-    """A DuckDB file with `verify.verdicts` and `verify.ledger` in the pipeline's shapes."""
+    """A DuckDB file with `verify.verdicts`, `verify.ledger` and `verify.call_intents` in the
+    pipeline's shapes."""
     con = duckdb.connect(str(path))
     ensure_verify_tables(con)
+    ensure_intent_log(con)
     return con
 
 
@@ -565,6 +582,101 @@ def report(
             print(f"{run.label} stopped: {run.error}")
 
 
+# ---------------------------------------------------------------------------------------------
+# Bulk: one job for the whole list, against the single-check path
+
+BULK_FAKES: dict[str, type[BulkMixin]] = {
+    "neverbounce": FakeNeverBounceBulk,
+    "zerobounce": FakeZeroBounceBulk,
+    "millionverifier": FakeMillionVerifierBulk,
+}
+
+
+def bulk_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """`args.addresses` through one bulk job (upload, polls, download, one transaction into
+    the store) against the loopback bulk fake, with status and download faults injected."""
+    addresses = make_addresses(args.addresses, 0)
+    fake = BULK_FAKES[args.provider]
+    with fake(api_key=API_KEY, polls_before_done=3, balance=10**9) as server:
+        # faults the client must ride out: 500s while polling, a 503 on the download
+        server.script(*[Fault.status(500, path=fake.status_path) for _ in range(3)])
+        server.script(Fault.status(503, path=fake.download_path))
+        con = open_store(workdir / "bulk.duckdb")
+        policy = RetryPolicy(max_attempts=5, base_delay_s=0.05, max_delay_s=2.0)
+        with BULK_VERIFIERS[args.provider](
+            API_KEY, base_url=server.base_url, policy=policy
+        ) as bulk:
+            started = time.perf_counter()
+            verify_in_bulk(con, bulk, addresses, run_id=RUN_ID, now=datetime.now(UTC),
+                           poll_every_s=args.bulk_poll_s, max_job_size=args.addresses)  # fmt: skip
+            seconds = time.perf_counter() - started
+        store = check_store(con, addresses)
+        return {
+            "addresses": len(addresses),
+            "seconds": seconds,
+            "requests": len(server.requests),
+            "uploads": server.uploads,
+            "faults": sum(r.scripted for r in server.requests),
+            "charged": server.total_paid,
+            "charged_twice": sum(1 for n in server.paid_checks.values() if n > 1),
+            "ledger_rows": store.ledger_rows,
+            "lost": store.lost,
+        }
+
+
+def single_sample(args: argparse.Namespace, workdir: Path) -> Run:
+    """The single-check path on `args.single_sample` addresses, as the main benchmark runs
+    it (rate limit, latency, faults, the store written per verdict)."""
+    addresses = make_addresses(args.single_sample, 0)
+    server = ServerProcess(args, max_lifetime_s=600 + 4 * len(addresses) / args.rate)
+    try:
+        con = open_store(workdir / "single.duckdb")
+        with make_client(args, server.base_url) as client:
+
+            def concurrent(record: Callable[[Verdict], None]) -> int:
+                verify_many(client, addresses, max_concurrency=args.concurrency,
+                            rate_per_second=args.rate, on_verdict=record)  # fmt: skip
+                return len(addresses)
+
+            return measure("single checks", server, con, addresses, concurrent)
+    finally:
+        server.close()
+
+
+def bulk_report(args: argparse.Namespace, bulk: dict[str, Any], single: Run) -> None:
+    per_s = single.addresses / single.seconds
+    projected_s = bulk["addresses"] / per_s
+    single_paid = single.books["paid"]
+    projected_paid = single_paid / single.addresses * bulk["addresses"]
+    print(f"# Bulk verification, {args.provider}, {bulk['addresses']:,} addresses\n")
+    print("| path | addresses | wall s | requests | credits charged | charged twice | "
+          "ledger rows | lost verdicts |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| bulk job | {bulk['addresses']:,} | {bulk['seconds']:.1f} | {bulk['requests']:,} "
+          f"({bulk['uploads']} upload, {bulk['faults']} faults) | {bulk['charged']:,} | "
+          f"{bulk['charged_twice']} | {bulk['ledger_rows']:,} | {bulk['lost']} |")  # fmt: skip
+    print(f"| single checks, measured | {single.addresses:,} | {single.seconds:.1f} | "
+          f"{single.books.get('requests', 0):,} | {single_paid:,} | "
+          f"{single.books.get('paid_twice', 0)} | {single.store.ledger_rows:,} | "
+          f"{single.store.lost} |")  # fmt: skip
+    print(f"| single checks, projected | {bulk['addresses']:,} | {projected_s:.0f} | "
+          f"≈{bulk['addresses'] * single.books.get('requests', 1) / single.addresses:,.0f} | "
+          f"≈{projected_paid:,.0f} | — | — | — |\n")  # fmt: skip
+    print(
+        f"- Single checks at {per_s:.1f} addresses/s (limit {args.rate}/s); the bulk job "
+        f"is {projected_s / bulk['seconds']:.0f}x faster end to end on loopback."
+    )
+    print(
+        "- Credits: one per charged verdict on both paths (the providers' billing rules, "
+        "`clients/billing.py`); what a credit costs in bulk is the provider's price list."
+    )
+    print(
+        f"- Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; command: python benchmarks/verify.py "
+        f"{shlex.join(sys.argv[1:])}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provider", choices=sorted(PROVIDERS), default="neverbounce")
@@ -576,6 +688,9 @@ def main() -> None:
     parser.add_argument("--timeout-s", type=float, default=1.0, help="client timeout")
     parser.add_argument("--concurrency", type=int, help="default: ceil(rate x latency x 2)")
     parser.add_argument("--baseline-addresses", type=int, default=1_000)
+    parser.add_argument("--bulk", action="store_true", help="bulk job vs single checks")
+    parser.add_argument("--single-sample", type=int, default=5_000, help="with --bulk")
+    parser.add_argument("--bulk-poll-s", type=float, default=0.5, help="with --bulk")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-max-s", type=float, default=3600.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -592,6 +707,12 @@ def main() -> None:
     args.baseline_addresses = min(args.baseline_addresses, args.addresses)
     # Every retry logs a warning; hundreds of them would bury the report.
     logging.basicConfig(level=logging.ERROR)
+    if args.bulk:
+        with tempfile.TemporaryDirectory() as tmp:
+            bulk = bulk_run(args, Path(tmp))
+            single = single_sample(args, Path(tmp))
+        bulk_report(args, bulk, single)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         main_run, rerun, baseline, client_side = run_all(args, Path(tmp))
     report(args, main_run, rerun, baseline, client_side)

@@ -15,6 +15,8 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
 from leadgen_pipeline.clients.apollo import ApolloClient
+from leadgen_pipeline.clients.billing import BillingRules
+from leadgen_pipeline.clients.bulk import BULK_VERIFIERS, BulkVerifier
 from leadgen_pipeline.clients.http import RetryPolicy
 from leadgen_pipeline.clients.millionverifier import MillionVerifierVerifier
 from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
@@ -163,7 +165,14 @@ VERIFIERS: dict[str, type[HttpVerifier]] = {
 
 class VerifierResource(dg.ConfigurableResource):
     """The paid email verifier. Without a provider and key, only free pre-checks and the
-    inbox's bulk-verification exports produce verdicts, and nothing is paid for."""
+    inbox's bulk-verification exports produce verdicts, and nothing is paid for.
+
+    `billing_overrides` changes the provider's published billing rules for this account
+    (`clients/billing.py`): a preset such as MillionVerifier's `risky_is_paid`, or
+    `[single.|bulk.]<outcome>=paid|free`, comma-separated. A batch of `bulk_threshold`
+    addresses or more goes through the provider's bulk API (`bulk_base_url`: ZeroBounce and
+    MillionVerifier serve it from a host of its own), polled every `bulk_poll_s`.
+    """
 
     provider: str | None = None  # neverbounce | zerobounce | millionverifier
     api_key: str | None = None
@@ -171,13 +180,22 @@ class VerifierResource(dg.ConfigurableResource):
     ttl_days: int = DEFAULT_TTL_DAYS
     max_concurrency: int = 8
     rate_per_second: float | None = None  # default: the provider's documented limit
-    cost_per_check: float = 1.0
+    cost_per_check: float = 1.0  # what one credit costs, in the ledger's `cost`
     max_attempts: int = 5
     retry_base_delay_s: float = 0.5
+    http_timeout_s: float = 45.0
+    billing_overrides: str | None = None
+    bulk_threshold: int = 500
+    bulk_base_url: str | None = None
+    bulk_poll_s: float = 5.0
 
     @property
     def enabled(self) -> bool:
         return bool(self.provider and self.api_key)
+
+    def billing(self) -> BillingRules:
+        """The account's billing rules; raises `ValueError` for an override it cannot read."""
+        return BillingRules.of(self.provider or "", self.billing_overrides)
 
     def verifier(self, now: Callable[[], datetime] | None = None) -> HttpVerifier:
         """The configured client; `now` stamps each verdict (a pinned run's clock)."""
@@ -187,15 +205,36 @@ class VerifierResource(dg.ConfigurableResource):
         return VERIFIERS[self.provider](
             self.api_key or "",
             base_url=self.base_url,
+            timeout_s=self.http_timeout_s,
             policy=policy,
             cost_per_check=self.cost_per_check,
+            billing=self.billing(),
+            **({"now": now} if now else {}),
+        )
+
+
+    def bulk_verifier(self, now: Callable[[], datetime] | None = None) -> BulkVerifier:
+        """The configured provider's bulk API client, on the same key and billing rules."""
+        if not self.enabled or self.provider not in BULK_VERIFIERS:
+            raise ValueError(f"no usable verifier configured (provider={self.provider!r})")
+        policy = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
+        return BULK_VERIFIERS[self.provider](
+            self.api_key or "",
+            base_url=self.bulk_base_url,
+            timeout_s=max(self.http_timeout_s, 60.0),  # uploads and downloads are large
+            policy=policy,
+            cost_per_check=self.cost_per_check,
+            billing=self.billing(),
             **({"now": now} if now else {}),
         )
 
 
 def verifier_from_env() -> VerifierResource:
     """`LEADGEN_VERIFIER` names the provider (or the one provider whose key is set); its key
-    comes from `<PROVIDER>_API_KEY` as an EnvVar, its base URL from `<PROVIDER>_BASE_URL`."""
+    comes from `<PROVIDER>_API_KEY` as an EnvVar, its base URL from `<PROVIDER>_BASE_URL`,
+    the account's billing overrides from `<PROVIDER>_BILLING_OVERRIDES` (an EnvVar), its bulk
+    API's base URL from `<PROVIDER>_BULK_BASE_URL`, and the batch size from which the bulk API
+    is used from `LEADGEN_VERIFY_BULK_THRESHOLD` (default 500)."""
     provider = os.environ.get("LEADGEN_VERIFIER")
     if not provider:
         keyed = [name for name in VERIFIERS if os.environ.get(f"{name.upper()}_API_KEY")]
@@ -207,6 +246,13 @@ def verifier_from_env() -> VerifierResource:
         api_key=dg.EnvVar(f"{provider.upper()}_API_KEY"),
         base_url=os.environ.get(f"{provider.upper()}_BASE_URL") or None,
         ttl_days=settings.verify_ttl_days(),
+        billing_overrides=(
+            dg.EnvVar(overrides)
+            if os.environ.get(overrides := f"{provider.upper()}_BILLING_OVERRIDES")
+            else None
+        ),
+        bulk_base_url=os.environ.get(f"{provider.upper()}_BULK_BASE_URL") or None,
+        bulk_threshold=int(os.environ.get("LEADGEN_VERIFY_BULK_THRESHOLD") or 500),
     )
 
 
@@ -228,3 +274,4 @@ def local_resources() -> dict[str, dg.ConfigurableResource]:
         "apollo": apollo_from_env(),
         "verifier": verifier_from_env(),
     }
+

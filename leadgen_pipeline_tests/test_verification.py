@@ -8,23 +8,31 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
+from leadgen_pipeline.layers.verify.assets import LEDGER
 from leadgen_pipeline.layers.verify.verification import (
     precheck,
     read_verification_export,
     sendable_now,
     still_to_verify,
 )
-from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import Build, RunSummary, bound_defs, run_all, shared_build
+from leadgen_pipeline_tests.builds import Build
 from leadgen_pipeline_tests.fakes.verifier_servers import FakeNeverBounce
-from leadgen_pipeline_tests.verify_run import run_verification
+from leadgen_pipeline_tests.verify_run import (
+    ALL_VERIFY_KEYS,
+    PEOPLE,
+    contact_emails,
+    contacts_build,
+    run_verification,
+)
 
 KEY = "nb-test-key-123"
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -105,36 +113,10 @@ def test_only_addresses_without_a_fresh_verdict_are_paid_for() -> None:
     assert todo == ["new@x.io", "old@x.io"]
 
 
-def contact_emails(people: int) -> list[str]:
-    return [f"person{i}.x@verify-test-{i % 7}.io" for i in range(people)]
-
-
-def contacts_inbox(inbox: Path, people: int) -> list[str]:
-    """A Cognism export of `people` contacts with ordinary addresses; returns the addresses."""
-    emails = contact_emails(people)
-    rows = [
-        {"First Name": f"P{i}", "Last Name": f"L{i}", "Email": email, "Company Name": f"Co{i % 7}"}
-        for i, email in enumerate(emails)
-    ]
-    vh.write_export(inbox / "cognism/cognism-export-2026-11-20.csv", vh.COGNISM_PLATFORM, rows)
-    return emails
-
-
-PEOPLE = 60
-
-
-def build_contacts(folder: Path) -> RunSummary:
-    """A store built from a Cognism export of `PEOPLE` contacts, with no paid verifier yet."""
-    contacts_inbox(folder / "inbox", PEOPLE)
-    return RunSummary.of(run_all(bound_defs(folder, folder / "inbox")))
-
-
 @pytest.fixture(scope="session")
 def contacts_built(shared_root: Path) -> Build:
     """The contacts store, built once per session; each test verifies a copy of it."""
-    build, run = shared_build(shared_root, "contacts", build_contacts, inbox="inbox")
-    assert run.success
-    return build
+    return contacts_build(shared_root)
 
 
 @pytest.fixture
@@ -144,8 +126,19 @@ def built(contacts_built: Build, tmp_path: Path) -> tuple[Path, list[str]]:
 
 
 def ledger(store: Path) -> list[tuple]:
+    """(provider, email, charge) of every ledger row."""
     with duckdb.connect(str(store / "leadgen.duckdb"), read_only=True) as con:
-        return con.sql("select provider, email from verify.ledger").fetchall()
+        return con.sql("select provider, email, charge from verify.ledger").fetchall()
+
+
+def metadata_of(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict:
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == key]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def check_of(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluation:
+    (evaluation,) = [c for c in result.get_asset_check_evaluations() if c.check_name == name]
+    return evaluation
 
 
 def test_every_address_is_paid_for_once_and_an_unchanged_rerun_pays_nothing(
@@ -160,16 +153,37 @@ def test_every_address_is_paid_for_once_and_an_unchanged_rerun_pays_nothing(
         requests = len(server.requests)
         assert run_verification(tmp_path, inbox, server.base_url, KEY).success
         assert len(server.requests) == requests  # every verdict is within the TTL
+        # two days on, only the unknowns are asked again (NeverBounce bills them each time)
+        paid_before = dict(server.paid_checks)
+        later = run_verification(tmp_path, inbox, server.base_url, KEY, as_of="2026-11-27")
+        asked_again = {e for e, n in server.paid_checks.items() if n > paid_before[e]}
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        unknown = {
+            e for (e,) in con.execute(
+                "select email from verify.verdicts where status = 'unknown' "
+                "and checked_at < '2026-11-26'"
+            ).fetchall()
+        }  # fmt: skip
+    assert unknown and asked_again == unknown
+    assert later.success and check_of(later, "paid_once").passed  # a re-ask is not a repeat
     with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
         providers = set(con.sql("select provider from verify.email_checks").fetchall())
     assert providers == {("neverbounce",)}
 
 
-def test_a_run_killed_midway_and_resumed_never_pays_twice(
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.005)
+
+
+def test_a_run_killed_with_calls_in_flight_books_them_and_the_ledger_matches_the_bill(
     tmp_path: Path, built: tuple[Path, list[str]]
 ) -> None:
     inbox, emails = built
-    with FakeNeverBounce(api_key=KEY, latency_s=0.05) as server:
+    concurrency = 3
+    with FakeNeverBounce(api_key=KEY, latency_s=0.01) as server:
         child = subprocess.Popen(
             [
                 sys.executable,
@@ -179,27 +193,44 @@ def test_a_run_killed_midway_and_resumed_never_pays_twice(
                 str(inbox),
                 server.base_url,
                 KEY,
+                "neverbounce",
+                str(concurrency),
             ],
             cwd=PROJECT,
             env={**os.environ, "PYTHONPATH": str(PROJECT)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while server.total_paid < 10 and time.monotonic() < deadline and child.poll() is None:
-            time.sleep(0.01)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        paid_before_kill = server.total_paid
-        assert 10 <= paid_before_kill < len(emails), "the run must die midway"
+        try:
+            wait_for(lambda: server.total_paid >= 10 or child.poll() is not None, "10 paid")
+            # From here every call waits inside the provider: kill while all workers have
+            # one in flight, sent (so the provider will charge it) but unanswered.
+            server.hold()
+            wait_for(lambda: server.in_flight == concurrency, "every worker has a call in flight")
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            server.release()
+        wait_for(lambda: server.in_flight == 0, "the provider finished what it received")
+        charged_at_kill = server.total_paid
+        assert 10 <= charged_at_kill < len(emails), "the run must die midway"
         resumed = run_verification(tmp_path, inbox, server.base_url, KEY)
         assert resumed.success
         assert set(server.paid_checks) == set(emails)
-        # at most the calls in flight at the kill (concurrency 2) can have been paid twice
-        repeats = [e for e, n in server.paid_checks.items() if n > 1]
-        assert len(repeats) <= 2
-        recorded = ledger(tmp_path)
-        assert len(recorded) == len({email for _, email in recorded})  # no row twice
+        charged = server.total_paid
+        asked_twice = {e for e, n in server.paid_checks.items() if n > 1}
+    rows = ledger(tmp_path)
+    paid = [email for _, email, charge in rows if charge == "paid"]
+    possibly = [email for _, email, charge in rows if charge == "possibly_charged"]
+    # the books hold every charge the provider made, kill or no kill
+    assert len(paid) + len(possibly) == charged
+    assert sorted(paid) == sorted(emails)  # each address paid once, on its answer
+    # the possible double charges are exactly the calls in flight at the kill, and reported
+    assert set(possibly) == asked_twice and len(possibly) == concurrency
+    assert metadata_of(resumed, LEDGER)["possibly_charged_this_run"] == concurrency
+    paid_once = check_of(resumed, "paid_once")
+    assert paid_once.passed and paid_once.metadata["possible_double_charges"].value == concurrency
+    assert check_of(resumed, "ledger_matches_provider_balance").passed
 
 
 def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
@@ -211,8 +242,11 @@ def test_an_auth_failure_inside_a_200_fails_the_run_clearly_and_keeps_answers(
         assert not result.success
         failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
         message = str(failure.event_specific_data.error)
-        assert "verification stopped" in message and KEY not in message
+        assert "verification stopped: the provider refused the API key" in message
+        assert KEY not in message
         assert len(ledger(tmp_path)) == server.total_paid >= 5
+    with duckdb.connect(str(tmp_path / "leadgen.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from verify.call_intents").fetchall() == [(0,)]
 
 
 def test_undeliverable_verdicts_are_never_paid_again_and_join_the_complete_list(
@@ -235,8 +269,13 @@ def test_undeliverable_verdicts_are_never_paid_again_and_join_the_complete_list(
         # 45 days on, every verdict is past the 30-day TTL: only deliverable ones are asked again
         assert run_verification(tmp_path, inbox, server.base_url, KEY, as_of="2027-01-09").success
         asked_again = {e for e, n in server.paid_checks.items() if n > paid_once.get(e, 0)}
+        requests = len(server.requests)
+        # the rest of the verify layer on the same store: only verify/*, raw and core stand
+        assert run_verification(
+            tmp_path, inbox, server.base_url, KEY, as_of="2027-01-09", keys=ALL_VERIFY_KEYS
+        ).success
+        assert len(server.requests) == requests  # nothing left to ask
     assert asked_again and not asked_again & undeliverable
-    assert run_all(bound_defs(tmp_path, inbox, as_of="2027-01-09")).success  # the next build
     with duckdb.connect(store, read_only=True) as con:
         listed = {
             key

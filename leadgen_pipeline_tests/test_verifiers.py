@@ -258,7 +258,9 @@ def test_an_auth_failure_inside_a_200_is_a_clear_error_without_the_key(
     assert expected_reason in message
     for text in (message, repr(error.args), error.body or "", caplog.text):
         assert wrong not in text
-    assert len(server.requests) == 1 and clock.sleeps == []  # a bad key is never retried
+    # a bad key is never retried (ZeroBounce's balance then tells a bad key from no credits)
+    assert len(server.requests_to(server.path)) == 1 and clock.sleeps == []
+    assert error.stop_reason == "auth"
     assert server.total_paid == 0
 
 
@@ -410,21 +412,21 @@ def test_a_refused_connection_is_an_error_not_an_unknown(provider: str, clock: F
     assert "ConnectError" in str(caught.value) and KEY not in str(caught.value)
 
 
-def test_cut_off_json_is_retried_once_then_an_error(
-    provider: str, server: FakeVerifierServer, clock: FakeClock
+def test_cut_off_json_is_asked_again_after_a_backoff_then_is_an_unpaid_unknown(
+    provider: str, server: FakeVerifierServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.script(truncated_fault(TRUNCATED[provider]))
-    with client_for(provider, server, clock.sleep) as client:
+    with caplog.at_level(logging.DEBUG), client_for(provider, server, clock.sleep) as client:
         assert client.verify(at("valid")).status == "valid"
-        assert len(server.requests) == 2
-        server.script(truncated_fault(TRUNCATED[provider]), truncated_fault(TRUNCATED[provider]))
-        with pytest.raises(ProviderError) as caught:
-            client.verify(at("valid"))
-    assert "not a JSON object, twice" in str(caught.value)
-    # the body is quoted, with the address in it masked
-    quoted = TRUNCATED[provider].replace(at("valid"), f"v***@{DOMAIN}")[:20]
-    assert quoted in str(caught.value) and at("valid") not in str(caught.value)
-    assert len(server.requests) == 4
+        assert len(server.requests) == 2 and len(clock.sleeps) == 1  # not at once: backoff
+        server.script(*[truncated_fault(TRUNCATED[provider]) for _ in range(3)])
+        verdict = client.verify(at("valid"))
+    assert (verdict.status, verdict.paid, verdict.cost) == ("unknown", False, 0.0)
+    assert verdict.provider_status == "unanswered" and verdict.detail.startswith("unanswered")
+    assert len(server.requests) == 5  # one call, then three attempts for the second
+    reference = policy()  # the same seeded jitter, drawn in the same order
+    assert clock.sleeps == [reference.backoff_s(1), reference.backoff_s(1), reference.backoff_s(2)]
+    assert "not a JSON object" in caplog.text and at("valid") not in caplog.text
 
 
 def test_a_verdict_refuses_what_the_vocabulary_does_not_allow() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Self
+from typing import Final, Literal, Self
 
 import httpx
 
@@ -41,11 +41,25 @@ _EMAIL = re.compile(EMAIL_PATTERN)
 _SECRET_HEADER = re.compile(rf"(?i)^(?:{_SECRET_NAMES})$")
 
 
+# Why a batch of calls must stop rather than go on with the next item: the key is refused,
+# the account has no credits left, or the provider answers nothing at all.
+StopReason = Literal["auth", "credits", "down"]
+STOP_REASONS: Final[dict[StopReason, str]] = {
+    "auth": "the provider refused the API key",
+    "credits": "the account has no credits left",
+    "down": "the provider is down",
+}
+# HTTP statuses that say the account, not the request, is the problem
+_ACCOUNT_STATUSES: Final[dict[int, StopReason]] = {401: "auth", 403: "auth", 402: "credits"}
+
+
 class ProviderError(Exception):
     """A call to an outside provider failed in a way the caller must handle.
 
     `str(error)` names the provider, what was called and why, and quotes the response body
-    (scrubbed of secrets, trimmed to 300 characters). It never contains an API key.
+    (scrubbed of secrets and addresses, trimmed to 300 characters). It never contains an API
+    key. `stop_reason` is set when no later call can succeed either (`StopReason`); without
+    it the failure concerns this one request.
     """
 
     def __init__(
@@ -56,10 +70,12 @@ class ProviderError(Exception):
         status_code: int | None = None,
         endpoint: str | None = None,
         body: str | None = None,
+        stop_reason: StopReason | None = None,
     ) -> None:
         self.provider = provider
         self.status_code = status_code
         self.endpoint = endpoint
+        self.stop_reason = stop_reason
         self.body = trim_body(scrub_text(body)) if body else None
         self.detail = scrub_text(message)
         text = f"{provider}: {self.detail}"
@@ -204,6 +220,7 @@ def send_with_retries(
                     status_code=status,
                     endpoint=request.url.path,
                     body=scrub_text(body, secrets),
+                    stop_reason=_ACCOUNT_STATUSES.get(status),
                 )
             failure = f"HTTP {status}"
             advised = parse_retry_after(response.headers.get("retry-after"))

@@ -8,16 +8,20 @@
 error`) is never a verdict: a bad key answers HTTP 200 with `{"result": "error",
 "resultcode": 4, "error": "Apikey not found", "credits": 0}`, and the same envelope carries
 "Insufficient credits" and the like. Any answer with `resultcode` 4, `result: error` or a
-non-empty `error` raises `ProviderError` and is not retried.
+non-empty `error` raises `ProviderError` and is not retried; one naming the key or the
+credits stops a batch (`stop_reason` `auth` / `credits`), any other concerns this address.
 
-Credits (help.millionverifier.com): ok, invalid and disposable are charged; unknown and
-catch_all are not, except on accounts MillionVerifier flags for misuse — pass
-`risky_is_paid=True` for such an account. `credits` in each answer is the remaining balance,
-kept in `last_credits_balance`. No rate limit is published; the default is our own.
+Credits (`billing`, from help.millionverifier.com): ok, invalid and disposable are charged;
+unknown and catch_all are not, except on accounts MillionVerifier flags for misuse — the
+billing override `risky_is_paid` (or `risky_is_paid=True` here) for such an account.
+`credits` in each answer is the remaining balance, kept in `last_credits_balance`; the
+balance alone is `GET {base}/api/v3/credits?api=…` (`{"credits": …}`). No rate limit is
+published; the default is our own.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -25,12 +29,14 @@ from typing import Any, Final
 
 import httpx
 
-from leadgen_pipeline.clients.http import RetryPolicy
+from leadgen_pipeline.clients.billing import BillingRules
+from leadgen_pipeline.clients.http import RetryPolicy, StopReason
 from leadgen_pipeline.clients.verifiers import HttpVerifier, Verdict, VerdictStatus, utc_now
 
 PROVIDER = "millionverifier"
 DEFAULT_BASE_URL = "https://api.millionverifier.com"
 VERIFY_PATH = "/api/v3/"
+CREDITS_PATH = "/api/v3/credits"
 # No vendor figure was found; a conservative default of our own.
 DEFAULT_RATE_PER_SECOND = 10.0
 # MillionVerifier's own `timeout` parameter (2-60 s; 20 in its documentation).
@@ -52,8 +58,17 @@ RESULTS: Final[dict[str, VerdictStatus]] = {
     "invalid": "invalid",
 }
 ERROR_CODE = 4
-# Verdicts MillionVerifier does not charge for (unless the account is flagged for misuse).
-RISKY: Final[frozenset[VerdictStatus]] = frozenset({"catch_all", "unknown"})
+_AUTH_ERROR = re.compile(r"(?i)api[ _-]?key")
+_CREDITS_ERROR = re.compile(r"(?i)credit")
+
+
+def stop_reason_of(error: str) -> StopReason | None:
+    """An error about the key or the balance stops a batch; any other is this address's."""
+    if _AUTH_ERROR.search(error):
+        return "auth"
+    if _CREDITS_ERROR.search(error):
+        return "credits"
+    return None
 
 
 def _int(value: Any) -> int | None:
@@ -69,11 +84,13 @@ class MillionVerifierVerifier(HttpVerifier):
     """MillionVerifier single verification. See the module docstring for errors and credits.
 
     Arguments are `HttpVerifier`'s, plus `risky_is_paid`: count unknown and catch_all answers
-    as paid (for an account MillionVerifier no longer refunds).
+    as paid (for an account MillionVerifier no longer refunds), the same as the billing
+    override of that name.
     """
 
     name = PROVIDER
     path = VERIFY_PATH
+    balance_path = CREDITS_PATH
     default_base_url = DEFAULT_BASE_URL
     default_rate_per_second = DEFAULT_RATE_PER_SECOND
     default_provider_timeout_s = DEFAULT_PROVIDER_TIMEOUT_S
@@ -90,8 +107,13 @@ class MillionVerifierVerifier(HttpVerifier):
         cost_per_check: float = 1.0,
         provider_timeout_s: int | None = None,
         now: Callable[[], datetime] = utc_now,
+        billing: BillingRules | None = None,
         risky_is_paid: bool = False,
     ) -> None:
+        if risky_is_paid:
+            base = billing or BillingRules.of(PROVIDER)
+            presets = BillingRules.of(PROVIDER, "risky_is_paid").overrides
+            billing = BillingRules(PROVIDER, {**base.overrides, **presets})
         super().__init__(
             api_key,
             base_url,
@@ -102,8 +124,8 @@ class MillionVerifierVerifier(HttpVerifier):
             cost_per_check=cost_per_check,
             provider_timeout_s=provider_timeout_s,
             now=now,
+            billing=billing,
         )
-        self.risky_is_paid = risky_is_paid
         self.last_credits_balance: int | None = None
 
     def _params(self, email: str) -> dict[str, str]:
@@ -114,13 +136,25 @@ class MillionVerifierVerifier(HttpVerifier):
             "timeout": str(min(high, max(low, self.provider_timeout_s))),
         }
 
+    def _balance_params(self) -> dict[str, str]:
+        return {"api": self._api_key}
+
+    def _balance(self, data: Mapping[str, Any]) -> float | None:
+        error = str(data.get("error") or "").strip()
+        if error:
+            raise self._error(f"answered {error!r}", stop_reason=stop_reason_of(error))
+        credits = _int(data.get("credits"))
+        return float(credits) if credits is not None else None
+
     def _verdict(self, email: str, data: Mapping[str, Any], body: str) -> Verdict:
         result = str(data.get("result") or "").strip().lower()
         code = _int(data.get("resultcode"))
         error = str(data.get("error") or "").strip()
         if code == ERROR_CODE or result == "error" or error:
             reason = error or "an error without a message"
-            raise self._error(f"answered {reason!r} (not retried)", body)
+            raise self._error(
+                f"answered {reason!r} (not retried)", body, stop_reason=stop_reason_of(reason)
+            )
         balance = _int(data.get("credits"))
         if balance is not None:
             self.last_credits_balance = balance
@@ -139,8 +173,7 @@ class MillionVerifierVerifier(HttpVerifier):
                 email,
                 "unknown",
                 provider_status,
-                paid=True,
+                paid=self._charged("unrecognised"),
                 detail=f"unrecognised MillionVerifier result {raw!r}",
             )
-        paid = self.risky_is_paid or ours not in RISKY
-        return self._make(email, ours, provider_status, paid=paid)
+        return self._make(email, ours, provider_status, paid=self._charged(ours))

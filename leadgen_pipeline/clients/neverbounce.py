@@ -7,14 +7,19 @@ Errors arrive with HTTP 200 and a `status` other than `success` (developers.neve
 error handling), so `status` is read before `result`:
 
 - `auth_failure`, `bad_referrer`, `general_failure` (a malformed request): `ProviderError` at
-  once, never retried; retrying cannot fix a key or a request.
+  once, never retried; retrying cannot fix a key or a request. The first two concern the
+  account and stop a batch (`stop_reason` `auth`, or `credits` when the message speaks of
+  credits); `general_failure` concerns this request only.
 - `throttle_triggered`, `temp_unavail`: retried with the shared backoff. NeverBounce sends no
   Retry-After, and `send_with_retries` retries only HTTP statuses, so the inspector re-labels
   such a 200 with the status it means (429 / 503) before the retry decision; after the last
   attempt a `ProviderError` names the in-body status.
 
-Mapping to our vocabulary and the credit rule are in `verifiers` (every `success` answer is
-counted as one credit: no free outcome is documented). NeverBounce publishes no numeric rate
+Mapping to our vocabulary is in `verifiers`, the credit rule in `billing` (every `success`
+answer is one credit: no free outcome is documented). The balance is
+`GET {base}/v4/account/info?key=…`: `credits_info{paid_credits_remaining,
+free_credits_remaining, …}` (the official .NET SDK's model), or `credits` and `free_credits`
+in older answers. NeverBounce publishes no numeric rate
 for single checks, and warns that walking a whole list through them can lock the account;
 large lists belong in its bulk jobs.
 """
@@ -22,6 +27,7 @@ large lists belong in its bulk jobs.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -33,6 +39,7 @@ from leadgen_pipeline.clients.verifiers import HttpVerifier, Verdict, VerdictSta
 PROVIDER = "neverbounce"
 DEFAULT_BASE_URL = "https://api.neverbounce.com"
 SINGLE_CHECK_PATH = "/v4/single/check"
+ACCOUNT_INFO_PATH = "/v4/account/info"
 # No vendor figure exists for single checks; a conservative default of our own.
 DEFAULT_RATE_PER_SECOND = 10.0
 # NeverBounce's own `timeout` parameter (seconds), as in its documented example.
@@ -50,6 +57,9 @@ RETRYABLE_STATUSES: Final[dict[str, int]] = {"throttle_triggered": 429, "temp_un
 FATAL_STATUSES: Final[frozenset[str]] = frozenset(
     {"auth_failure", "bad_referrer", "general_failure"}
 )
+# Of those, the ones about the account rather than the request: they stop a batch.
+ACCOUNT_STATUSES: Final[frozenset[str]] = frozenset({"auth_failure", "bad_referrer"})
+_CREDITS = re.compile(r"(?i)credit")
 ROLE_FLAG = "role_account"
 
 
@@ -88,6 +98,7 @@ class NeverBounceVerifier(HttpVerifier):
 
     name = PROVIDER
     path = SINGLE_CHECK_PATH
+    balance_path = ACCOUNT_INFO_PATH
     default_base_url = DEFAULT_BASE_URL
     default_rate_per_second = DEFAULT_RATE_PER_SECOND
     default_provider_timeout_s = DEFAULT_PROVIDER_TIMEOUT_S
@@ -100,6 +111,34 @@ class NeverBounceVerifier(HttpVerifier):
             "credits_info": "0",
             "timeout": str(self.provider_timeout_s),
         }
+
+    def _balance_params(self) -> dict[str, str]:
+        return {"key": self._api_key}
+
+    def _balance(self, data: Mapping[str, Any]) -> float | None:
+        if data.get("status") != "success":
+            self._raise_status(data, json.dumps(data))
+        info = data.get("credits_info")
+        if isinstance(info, Mapping):
+            parts = [info.get("paid_credits_remaining"), info.get("free_credits_remaining")]
+        else:
+            parts = [data.get("credits"), data.get("free_credits")]
+        numbers = [n for n in map(_as_float, parts) if n is not None]
+        return sum(numbers) if numbers else None
+
+    def _raise_status(self, data: Mapping[str, Any], body: str) -> None:
+        """Raise the `ProviderError` an answer whose `status` is not `success` means."""
+        status = data.get("status")
+        message = data.get("message")
+        reason = f": {message}" if message else ""
+        if status in ACCOUNT_STATUSES:
+            stop = "credits" if _CREDITS.search(str(message or "")) else "auth"
+            raise self._error(
+                f"answered status {status!r}{reason} (not retried)", body, stop_reason=stop
+            )
+        if status in FATAL_STATUSES:
+            raise self._error(f"answered status {status!r}{reason} (not retried)", body)
+        raise self._error(f"answered an unexpected status {status!r}{reason}", body)
 
     def _inspect(self) -> ResponseInspector:
         return _InBodyStatusInspector()
@@ -116,13 +155,8 @@ class NeverBounceVerifier(HttpVerifier):
         return error
 
     def _verdict(self, email: str, data: Mapping[str, Any], body: str) -> Verdict:
-        status = data.get("status")
-        if status != "success":
-            message = data.get("message")
-            reason = f": {message}" if message else ""
-            if status in FATAL_STATUSES:
-                raise self._error(f"answered status {status!r}{reason} (not retried)", body)
-            raise self._error(f"answered an unexpected status {status!r}{reason}", body)
+        if data.get("status") != "success":
+            self._raise_status(data, body)
         result = data.get("result")
         if not isinstance(result, str) or not result:
             raise self._error("answered success without a result", body)
@@ -134,7 +168,17 @@ class NeverBounceVerifier(HttpVerifier):
                 email,
                 "unknown",
                 provider_status,
-                paid=True,
+                paid=self._charged("unrecognised"),
                 detail=f"unrecognised NeverBounce result {result!r}",
             )
-        return self._make(email, ours, provider_status, paid=True)
+        return self._make(email, ours, provider_status, paid=self._charged(ours))
+
+
+def _as_float(value: object) -> float | None:
+    """A count as a number (providers send some as strings); None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None

@@ -29,25 +29,22 @@ Our vocabulary (`VERDICT_STATUSES`) and what each provider's answer maps to:
   gives one (`invalid/mailbox_not_found`, `do_not_mail/disposable`, `ok/...`), then `+flag`.
 - A value outside a provider's documented vocabulary becomes `unknown` (never sendable) and
   is assumed paid.
-- A request that still times out after the retries becomes `unknown`, not paid, detail
-  `timeout` (`HttpVerifier.verify`); every other failure raises `ProviderError`.
+- No usable answer for one address is never a reason to stop a batch: a request that still
+  times out after the retries, or whose body is still not JSON after `policy.max_attempts`
+  tries (each after a backoff with jitter, each paced like any attempt), becomes `unknown`,
+  detail `timeout` / `unanswered: …`, paid only if the provider's billing rules say so
+  (`billing`, outcome `unanswered`), and is asked again after a day. `verify_many` does the
+  same for an address whose calls still fail after the retries (HTTP 5xx, refused
+  connections). Only a `ProviderError` with a `stop_reason` (bad key, no credits, provider
+  down) stops a batch.
 
-Which answers spend a credit (`paid`), and where that comes from:
-
-- ZeroBounce: `unknown` costs nothing ("We do not charge credits [when] the email
-  verification status is 'unknown'", zerobounce.net/email-validation-pricing; also the
-  greylisting note in docs/vendor-formats.md §5), and the sandbox addresses (`valid@example.com`,
-  `catch_all@example.com`, ... `ZEROBOUNCE_SANDBOX_ADDRESSES`) cost nothing
-  (docs/vendor-formats.md §5d; the list is ZeroBounce's documented sandbox set).
-  Every other status is paid.
-- MillionVerifier: through the API "we deduct your credits ... for good (ok) and bad
-  (invalid, disposable) emails. We don't deduct any credits for risky (unknown and
-  catch-all) emails" (help.millionverifier.com, "Refund for Risky Emails"). The same page
-  says accounts flagged for misuse pay for risky answers too: construct the client with
-  `risky_is_paid=True` for such an account.
-- NeverBounce: "1 Credit = 1 Email Verification" (neverbounce.com help, pricing and
-  billing); no free outcome is documented, so every `success` answer is counted as paid.
-- Anything unconfirmed is counted as paid: the ledger may over-count, never under-count.
+Which answers spend a credit (`paid`) is not decided here: each client asks its
+`BillingRules` (`clients/billing.py`), where every provider's published rules are stated as
+data with their sources: NeverBounce charges every verdict, ZeroBounce everything but
+`unknown` and its sandbox, MillionVerifier everything but `unknown` and `catch_all` (unless
+the account is flagged for misuse: override `risky_is_paid`). Each client can also read the
+account's credit balance (`credit_balance`), which the verify layer reconciles with its
+ledger after every batch.
 
 Rate limits used as defaults (`default_rate_per_second` on each client; `verify_many` uses it
 when the caller gives none):
@@ -77,11 +74,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from leadgen_pipeline.clients.billing import BillingRules, Mode
 from leadgen_pipeline.clients.http import (
     PooledClient,
     ProviderError,
     ResponseInspector,
     RetryPolicy,
+    StopReason,
     scrub_text,
     send_with_retries,
 )
@@ -90,9 +89,9 @@ from leadgen_pipeline.kernel.vocab import VERDICT_STATUSES, VerdictStatus
 
 logger = logging.getLogger(__name__)
 
-
-
 TIMEOUT_DETAIL = "timeout"
+# the detail of a verdict given for want of any usable answer
+UNANSWERED_DETAIL = "unanswered"
 
 
 @dataclass(frozen=True)
@@ -138,6 +137,11 @@ class EmailVerifier(Protocol):
     cost_per_check: float
 
     def verify(self, email: str) -> Verdict: ...
+
+    def unanswered(self, email: str, reason: str) -> Verdict:
+        """The verdict for an address that got no usable answer: `unknown`, paid only if the
+        provider's billing rules say so."""
+        ...
 
 
 def normalise_email(email: str) -> str:
@@ -194,26 +198,31 @@ class _TimeoutAwareClient(httpx.Client):
 class HttpVerifier(PooledClient):
     """Shared plumbing of the provider clients: one GET, the one retry policy, key scrubbing.
 
-    Subclasses set `name`, `path`, `default_base_url`, `default_rate_per_second` and
-    `default_provider_timeout_s`, and implement `_params` (the query, key included) and
-    `_verdict` (the parsed answer to a `Verdict`, raising `ProviderError` for an error inside
-    a 200). They may override `_inspect` to retry errors a provider reports inside a 200.
+    Subclasses set `name`, `path`, `balance_path`, `default_base_url`,
+    `default_rate_per_second` and `default_provider_timeout_s`, and implement `_params` (the
+    query, key included), `_verdict` (the parsed answer to a `Verdict`, raising
+    `ProviderError` for an error inside a 200) and `_balance` (the credit balance in an
+    account answer). They may override `_inspect` to retry errors a provider reports inside
+    a 200.
 
     `provider_timeout_s` (default: the class's) is the provider's own budget for its SMTP
     check, sent with each request; keep it below `timeout_s` so a slow mailbox yields the
-    provider's `unknown` rather than our timeout. `cost_per_check` is what one paid answer
-    costs, in credits; `now` stamps `checked_at`.
+    provider's `unknown` rather than our timeout. `cost_per_check` is what one credit costs;
+    `billing` the account's charging rules (default: the provider's published ones);
+    `now` stamps `checked_at`.
 
     Every request goes through `send_with_retries` with `policy` (transport errors,
     timeouts, 429 and 5xx are retried with backoff and Retry-After; other 4xx are not).
-    A body that is not a JSON object is sent once more, then raises `ProviderError`.
-    A timeout on the last attempt yields an `unknown`, unpaid verdict with detail
-    `timeout`. The API key never appears in an error or a log line. Thread-safe: one
-    connection pool serves every thread. Use as a context manager so connections close.
+    A body that is not a JSON object is asked again after the policy's backoff, up to
+    `policy.max_attempts` times, then the address is `unanswered` (an `unknown` verdict).
+    A timeout on the last attempt yields an `unknown` verdict with detail `timeout`.
+    The API key never appears in an error or a log line. Thread-safe: one connection pool
+    serves every thread. Use as a context manager so connections close.
     """
 
     name: str = ""
     path: str = "/"
+    balance_path: str = "/"
     default_base_url: str = ""
     default_rate_per_second: float | None = None
     default_provider_timeout_s: int = 30
@@ -230,6 +239,7 @@ class HttpVerifier(PooledClient):
         cost_per_check: float = 1.0,
         provider_timeout_s: int | None = None,
         now: Callable[[], datetime] = utc_now,
+        billing: BillingRules | None = None,
     ) -> None:
         if not api_key or not api_key.strip():
             raise ValueError(f"a {self.name} API key is required")
@@ -240,6 +250,7 @@ class HttpVerifier(PooledClient):
         self._sleep = sleep
         self._now = now
         self.cost_per_check = float(cost_per_check)
+        self.billing = billing or BillingRules.of(self.name)
         self.provider_timeout_s = provider_timeout_s or self.default_provider_timeout_s
         self._http = _TimeoutAwareClient(
             base_url=(base_url or self.default_base_url).rstrip("/"),
@@ -261,6 +272,13 @@ class HttpVerifier(PooledClient):
     def _verdict(self, email: str, data: Mapping[str, Any], body: str) -> Verdict:
         raise NotImplementedError
 
+    def _balance_params(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _balance(self, data: Mapping[str, Any]) -> float | None:
+        """The credits left, from the account endpoint's answer; None if it holds none."""
+        raise NotImplementedError
+
     def _inspect(self) -> ResponseInspector | None:
         """A fresh per-call inspector for `send_with_retries`, or None."""
         return None
@@ -276,7 +294,9 @@ class HttpVerifier(PooledClient):
     def _scrub(self, text: str) -> str:
         return scrub_text(text, (self._api_key,))
 
-    def _error(self, message: str, body: str | None = None) -> ProviderError:
+    def _error(
+        self, message: str, body: str | None = None, *, stop_reason: StopReason | None = None
+    ) -> ProviderError:
         """A `ProviderError` for this provider's endpoint, the key scrubbed from everything."""
         return ProviderError(
             self.name,
@@ -284,7 +304,11 @@ class HttpVerifier(PooledClient):
             status_code=200,
             endpoint=self.path,
             body=self._scrub(body) if body else None,
+            stop_reason=stop_reason,
         )
+
+    def _charged(self, outcome: str, mode: Mode = "single") -> bool:
+        return self.billing.charged(outcome, mode)
 
     def _make(
         self,
@@ -308,10 +332,10 @@ class HttpVerifier(PooledClient):
 
     # --- the call ----------------------------------------------------------------------
 
-    def _send_once(self, email: str) -> httpx.Response | None:
+    def _get(self, path: str, params: dict[str, str]) -> httpx.Response | None:
         """One `send_with_retries` round; None when its last attempt timed out."""
-        request = self._http.build_request("GET", self.path, params=self._params(email))
-        inspector = self._inspect()
+        request = self._http.build_request("GET", path, params=params)
+        inspector = self._inspect() if path == self.path else None
         try:
             return send_with_retries(
                 self._http,
@@ -327,20 +351,34 @@ class HttpVerifier(PooledClient):
                 return None
             raise self._on_send_failure(error, inspector) from None
 
+    def unanswered(self, email: str, reason: str) -> Verdict:
+        """`unknown` for an address that got no usable answer; `reason` is kept in `detail`
+        (scrubbed: it may quote an error)."""
+        detail = f"{UNANSWERED_DETAIL}: {self._scrub(reason)}"
+        return self._make(
+            email, "unknown", UNANSWERED_DETAIL, paid=self._charged("unanswered"), detail=detail
+        )
+
     def verify(self, email: str) -> Verdict:
         """Verify one address and return its verdict (see the module docstring's table).
 
         Raises `ValueError` for a value that is not an address (nothing is sent), and
         `ProviderError` when the provider cannot answer: auth or credit failures (never
-        retried), errors still there after the retries, a body that is not JSON twice.
+        retried, `stop_reason` set), errors still there after the retries. A body that is
+        not JSON is asked again after a backoff; if it never is, the verdict is `unknown`.
         """
         address = normalise_email(email)
-        for attempt in (1, 2):
-            response = self._send_once(address)
+        attempts = self._policy.max_attempts
+        for attempt in range(1, attempts + 1):
+            response = self._get(self.path, self._params(address))
             if response is None:
                 logger.warning("%s: no answer for one address before the timeout", self.name)
                 return self._make(
-                    address, "unknown", TIMEOUT_DETAIL, paid=False, detail=TIMEOUT_DETAIL
+                    address,
+                    "unknown",
+                    TIMEOUT_DETAIL,
+                    paid=self._charged("unanswered"),
+                    detail=TIMEOUT_DETAIL,
                 )
             try:
                 data = response.json()
@@ -348,20 +386,51 @@ class HttpVerifier(PooledClient):
                 data = None
             if isinstance(data, dict):
                 return self._verdict(address, data, response.text)
-            if attempt == 1:
-                # A cut-off body is usually a dropped connection: ask once more.
+            if attempt < attempts:
+                # A cut-off body is usually a dropped connection; asking again at once tends
+                # to land on the same trouble, so back off as for any failed attempt.
+                delay = self._policy.backoff_s(attempt)
                 logger.warning(
-                    "%s: GET %s answered a body that is not JSON; retrying once",
+                    "%s: GET %s answered HTTP %d with a body that is not a JSON object "
+                    "(attempt %d/%d); retrying in %.2fs",
                     self.name,
                     self.path,
+                    response.status_code,
+                    attempt,
+                    attempts,
+                    delay,
                 )
-                continue
+                self._sleep(delay)
+        logger.warning(
+            "%s: GET %s gave no readable answer for one address in %d attempts; it stays "
+            "unknown and is asked again later",
+            self.name,
+            self.path,
+            attempts,
+        )
+        return self.unanswered(address, f"no JSON body in {attempts} attempts")
+
+    def credit_balance(self) -> float:
+        """The account's credits left, as the provider reports them now (a free call).
+
+        Raises `ProviderError` when the provider cannot tell (its key refused, no answer,
+        an answer without a balance)."""
+        response = self._get(self.balance_path, self._balance_params())
+        if response is None:
+            raise ProviderError(
+                self.name, f"GET {self.balance_path} timed out", endpoint=self.balance_path
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        balance = self._balance(data) if isinstance(data, dict) else None
+        if balance is None:
             raise ProviderError(
                 self.name,
-                f"GET {self.path} returned HTTP {response.status_code} with a body that is not "
-                "a JSON object, twice",
+                f"GET {self.balance_path} answered no credit balance",
                 status_code=response.status_code,
-                endpoint=self.path,
+                endpoint=self.balance_path,
                 body=self._scrub(response.text),
             )
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        return balance

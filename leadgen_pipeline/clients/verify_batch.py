@@ -13,13 +13,22 @@ The guarantees `verify_many` makes, which a ledger relies on:
   limiter shared by all workers; see `SlidingWindowLimiter`). The limiter paces calls to
   `verify`; a retry inside one call (after a 429 or a 5xx) is paced by the retry policy's
   backoff and Retry-After instead.
-- `on_verdict` receives each verdict once, as soon as it arrives, from one thread at a time;
-  a worker hands its verdict over before it takes its next address. So if the run is
-  killed, every completed call has been handed over and at most `max_concurrency` calls were
-  in flight (paid, perhaps, but unrecorded).
-- A `ProviderError` (say an auth failure) stops the batch: no new call starts, calls in
-  flight finish and are handed over, then the first error is raised. The same holds for an
-  exception from `on_verdict` itself.
+- `before_call` is told each address before its call starts, and `on_verdict` receives each
+  verdict once, as soon as it arrives; both from one thread at a time. A worker hands its
+  verdict over before it takes its next address. So if the run is killed, every completed
+  call has been handed over, and the calls in flight (at most `max_concurrency`: paid,
+  perhaps, but unrecorded) are exactly those told to `before_call` without a verdict: an
+  intent log written there says which calls a resumed run may have paid for already.
+- One address never stops the batch. A `ProviderError` without a `stop_reason` (HTTP 5xx or
+  a refused connection still there after the retries, an error the provider gave for this
+  address) becomes the verifier's `unanswered` verdict (`unknown`, asked again later) and is
+  handed over like any other.
+- Only these stop it: a `ProviderError` whose `stop_reason` says no later call can succeed
+  (the key refused, no credits left), or `down_after` addresses in a row without any answer
+  (the provider is down: `stop_reason` `down`). No new call starts, calls in flight finish
+  and are handed over, `on_refused` is told the address whose call was refused, then the
+  first error is raised. An exception from `on_verdict` (the ledger cannot be written)
+  stops it the same way.
 """
 
 from __future__ import annotations
@@ -33,7 +42,13 @@ from collections.abc import Callable, Iterator, Sequence
 
 import polars as pl
 
-from leadgen_pipeline.clients.verifiers import EmailVerifier, Verdict
+from leadgen_pipeline.clients.http import ProviderError
+from leadgen_pipeline.clients.verifiers import (
+    TIMEOUT_DETAIL,
+    UNANSWERED_DETAIL,
+    EmailVerifier,
+    Verdict,
+)
 from leadgen_pipeline.kernel.keys import send_address
 
 logger = logging.getLogger(__name__)
@@ -44,6 +59,10 @@ logger = logging.getLogger(__name__)
 # 0.999 s apart. 80 ms held on loopback with the machine's cores oversubscribed five times,
 # and still leaves 93% of the rate usable.
 WINDOW_MARGIN_S = 0.08
+# Addresses in a row without any answer after which the provider is taken for down.
+DEFAULT_DOWN_AFTER = 10
+# `provider_status` of the verdicts a verifier gives for want of an answer
+NO_ANSWER = frozenset({TIMEOUT_DETAIL, UNANSWERED_DETAIL})
 
 
 class SlidingWindowLimiter:
@@ -119,6 +138,9 @@ def verify_many(
     max_concurrency: int = 8,
     rate_per_second: float | None = None,
     on_verdict: Callable[[Verdict], None] | None = None,
+    before_call: Callable[[str], None] | None = None,
+    on_refused: Callable[[str], None] | None = None,
+    down_after: int = DEFAULT_DOWN_AFTER,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] | None = None,
 ) -> list[Verdict]:
@@ -130,6 +152,8 @@ def verify_many(
     (`default_rate_per_second`) when it has one, else no rate limit. See the module
     docstring for the concurrency, rate, hand-over and stop guarantees; on a stop the first
     error is raised after the calls in flight were handed over, and nothing is returned.
+    `before_call(address)` runs before each call starts, `on_refused(address)` for a call
+    the provider refused outright (it stopped the batch and cost nothing).
 
     `clock` paces the starts and `sleep` waits for a slot; by default the monotonic clock and
     a wait that a stop interrupts at once. Tests hand both from one fake clock, so pacing is
@@ -137,6 +161,8 @@ def verify_many(
     """
     if max_concurrency < 1:
         raise ValueError("max_concurrency must be at least 1")
+    if down_after < 1:
+        raise ValueError("down_after must be at least 1")
     addresses = _unique(emails)
     if not addresses:
         return []
@@ -150,6 +176,7 @@ def verify_many(
     stop = threading.Event()
     errors: list[BaseException] = []
     verdicts: dict[str, Verdict] = {}
+    unanswered_in_a_row = 0
 
     def next_address() -> str | None:
         with take_lock:
@@ -181,22 +208,53 @@ def verify_many(
     # other is paced once per address
     per_attempt = limiter is not None and hasattr(verifier, "set_pacer")
 
+    def hand_over(address: str, verdict: Verdict) -> None:
+        """Record `verdict` (under the report lock); stop if the provider seems down."""
+        nonlocal unanswered_in_a_row
+        answered = verdict.provider_status not in NO_ANSWER
+        with report_lock:
+            verdicts[address] = verdict
+            if on_verdict is not None:
+                on_verdict(verdict)
+            unanswered_in_a_row = 0 if answered else unanswered_in_a_row + 1
+            down = unanswered_in_a_row >= down_after
+        if down and not stop.is_set():
+            fail(
+                ProviderError(
+                    verifier.name,
+                    f"no answer for {down_after} addresses in a row (last: {verdict.detail})",
+                    stop_reason="down",
+                )
+            )
+
     def worker() -> None:
         while (address := next_address()) is not None:
             try:
+                if before_call is not None:
+                    with report_lock:
+                        before_call(address)
                 if not per_attempt:
                     pace()
-                verdict = verifier.verify(address)
+                try:
+                    verdict = verifier.verify(address)
+                except ProviderError as error:
+                    unanswered = getattr(verifier, "unanswered", None)
+                    if error.stop_reason is not None or unanswered is None:
+                        if on_refused is not None:
+                            with report_lock:
+                                on_refused(address)
+                        raise
+                    verdict = unanswered(address, str(error))
             except _Stopped:
+                if on_refused is not None:  # never sent: it cost nothing
+                    with report_lock:
+                        on_refused(address)
                 return
-            except Exception as error:  # every failure stops the batch
+            except Exception as error:  # the key, the credits, or a bug: stop
                 fail(error)
                 return
             try:
-                with report_lock:
-                    verdicts[address] = verdict
-                    if on_verdict is not None:
-                        on_verdict(verdict)
+                hand_over(address, verdict)
             except Exception as error:  # the caller could not record it: stop
                 fail(error)
                 return

@@ -14,6 +14,13 @@ SENDABLE_STATUSES: Final[tuple[VerdictStatus, ...]] = ("valid", "catch_all")
 # Verdicts after which an address is never paid for again.
 UNDELIVERABLE_STATUSES: Final[tuple[VerdictStatus, ...]] = ("invalid", "do_not_mail")
 
+# What a ledger row says of its call: the answer was paid for, or the answer was lost (a run
+# killed with the call in flight) and the provider may have charged for it.
+LedgerCharge = Literal["paid", "possibly_charged"]
+LEDGER_CHARGES: Final[tuple[LedgerCharge, ...]] = get_args(LedgerCharge)
+LEDGER_PAID: Final[LedgerCharge] = "paid"
+LEDGER_POSSIBLY_CHARGED: Final[LedgerCharge] = "possibly_charged"
+
 # How long a paid verdict is trusted before the address is asked again.
 DEFAULT_TTL_DAYS: Final = 30
 # An `unknown` (a timeout, a greylisting server) is asked again sooner.

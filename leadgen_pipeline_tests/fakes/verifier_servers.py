@@ -15,6 +15,14 @@ address gets a kind from a hash. Each fake counts what it charged per address
 (`paid_checks`, following the provider's documented credit rules) so a test can assert
 nothing was paid twice, and records every arrival time and the peak of concurrent requests.
 
+Each fake also answers its provider's credit-balance endpoint (NeverBounce
+`/v4/account/info`, ZeroBounce `/v2/getcredits`, MillionVerifier `/api/v3/credits`) from
+`balance`, which every charge lowers; `unbilled_charges(n)` lowers it without a verdict, a
+silent charge for a reconciliation to find. `hold()` keeps every verification request
+waiting inside the server (in flight, not yet answered or charged) until `release()`, so a
+test can kill a client with a known number of calls in flight; a held request is still
+answered and charged on release, as a provider finishes what it received.
+
 Knobs: `latency_s` (each answer waits this long, counted as in flight), `rate_limit` (at most
 that many accepted requests in any one-second window of `clock`; beyond it NeverBounce
 answers `throttle_triggered` inside a 200, ZeroBounce 429, MillionVerifier 429 with
@@ -84,6 +92,7 @@ class FakeVerifierServer(FakeHTTPServer):
     """Shared behaviour of the verifier fakes: key check, rate limit, latency, accounting."""
 
     path: ClassVar[str] = "/"
+    balance_path: ClassVar[str] = "/balance"
     key_param: ClassVar[str] = "key"
 
     def __init__(
@@ -94,9 +103,14 @@ class FakeVerifierServer(FakeHTTPServer):
         rate_limit: int | None = None,
         revoke_after: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        balance: int = 100_000,
     ) -> None:
         super().__init__(clock=clock)
         self.api_key = api_key
+        self.balance = balance
+        self.balance_reads = 0
+        self._released = threading.Event()
+        self._released.set()
         self.latency_s = latency_s
         self.rate_limit = rate_limit
         self.revoke_after = revoke_after
@@ -122,6 +136,24 @@ class FakeVerifierServer(FakeHTTPServer):
         """The answer body for `email` of `kind`, and whether the provider charges for it."""
         raise NotImplementedError
 
+    def balance_body(self, balance: int) -> Any:
+        """The balance endpoint's answer."""
+        raise NotImplementedError
+
+    # --- scripting ---------------------------------------------------------------------
+
+    def hold(self) -> None:
+        """Keep verification requests waiting inside the server until `release()`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def unbilled_charges(self, credits: int) -> None:
+        """Take `credits` off the balance with no verdict to show for it."""
+        with self._state:
+            self.balance -= credits
+
     # --- accounting --------------------------------------------------------------------
 
     @property
@@ -136,6 +168,8 @@ class FakeVerifierServer(FakeHTTPServer):
     # --- HTTP --------------------------------------------------------------------------
 
     def handle(self, request: RecordedRequest, raw_headers: Mapping[str, str]) -> Reply:
+        if request.path == self.balance_path:
+            return self._balance(request)
         now = self.clock()
         with self._state:
             self.arrivals.append(now)
@@ -143,6 +177,7 @@ class FakeVerifierServer(FakeHTTPServer):
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             reply = self._gate(request, now)
+            self._released.wait()
             if self.latency_s:
                 time.sleep(self.latency_s)  # the provider's SMTP check, counted as in flight
             return reply if reply is not None else self._answer(request)
@@ -170,6 +205,14 @@ class FakeVerifierServer(FakeHTTPServer):
             self._verdicts_served += 1
         return None
 
+    def _balance(self, request: RecordedRequest) -> Reply:
+        key = (request.query.get(self.key_param) or [""])[0]
+        if key != self.api_key:
+            return self.auth_failure(key, "")
+        with self._state:
+            self.balance_reads += 1
+            return Reply(200, self.balance_body(self.balance))
+
     def _answer(self, request: RecordedRequest) -> Reply:
         email = (request.query.get("email") or [""])[0]
         if not email:
@@ -179,6 +222,7 @@ class FakeVerifierServer(FakeHTTPServer):
             self.answered[email] += 1
             if charged:
                 self.paid_checks[email] += 1
+                self.balance -= 1
         return Reply(200, body)
 
 
@@ -186,6 +230,7 @@ class FakeNeverBounce(FakeVerifierServer):
     """NeverBounce v4 single check. Every `success` answer is charged one credit."""
 
     path = "/v4/single/check"
+    balance_path = "/v4/account/info"
     key_param = "key"
     RESULTS: ClassVar[dict[str, str]] = {
         "valid": "valid",
@@ -218,6 +263,21 @@ class FakeNeverBounce(FakeVerifierServer):
 
     def throttle(self) -> Reply:
         return Reply(200, self.status_body("throttle_triggered", "Too many requests"))
+
+    def balance_body(self, balance: int) -> Any:
+        # the official .NET SDK's AccountInfoResponseModel
+        return {
+            "status": "success",
+            "billing_type": "default",
+            "credits_info": {
+                "paid_credits_used": sum(self.paid_checks.values()),
+                "free_credits_used": 0,
+                "paid_credits_remaining": balance,
+                "free_credits_remaining": 0,
+            },
+            "job_counts": {"completed": 0, "under_review": 0, "queued": 0, "processing": 0},
+            "execution_time": 12,
+        }
 
     def verdict(self, email: str, kind: str) -> tuple[Any, bool]:
         flags = ["has_dns", "has_dns_mx"]
@@ -253,6 +313,7 @@ class FakeZeroBounce(FakeVerifierServer):
     """ZeroBounce v2 validate. Charges every status but `unknown`; the sandbox is free."""
 
     path = "/v2/validate"
+    balance_path = "/v2/getcredits"
     key_param = "api_key"
     STATUSES: ClassVar[dict[str, tuple[str, str]]] = {
         "valid": ("valid", ""),
@@ -281,6 +342,22 @@ class FakeZeroBounce(FakeVerifierServer):
 
     def throttle(self) -> Reply:
         return Reply(429, {"error": "Too many requests"})  # ZeroBounce sends no Retry-After
+
+    def balance_body(self, balance: int) -> Any:
+        return {"Credits": str(balance)}  # a number inside a string, as ZeroBounce sends it
+
+    def _answer(self, request: RecordedRequest) -> Reply:
+        with self._state:
+            spent = self.balance <= 0
+        if spent:  # an empty account is refused with the bad-key message
+            return Reply(200, {"error": self.AUTH_MESSAGE})
+        return super()._answer(request)
+
+    def _balance(self, request: RecordedRequest) -> Reply:
+        key = (request.query.get(self.key_param) or [""])[0]
+        if key != self.api_key:
+            return Reply(200, {"Credits": "-1"})  # how ZeroBounce answers an unknown key
+        return super()._balance(request)
 
     def verdict(self, email: str, kind: str) -> tuple[Any, bool]:
         if email in ZEROBOUNCE_SANDBOX:
@@ -318,9 +395,11 @@ class FakeZeroBounce(FakeVerifierServer):
 
 
 class FakeMillionVerifier(FakeVerifierServer):
-    """MillionVerifier v3. Charges ok, invalid and disposable; catch_all and unknown are free."""
+    """MillionVerifier v3. Charges ok, invalid and disposable; catch_all and unknown are free,
+    except on an account flagged for misuse (`charges_risky=True`), which pays for them too."""
 
     path = "/api/v3/"
+    balance_path = "/api/v3/credits"
     key_param = "api"
     RESULTS: ClassVar[dict[str, tuple[str, int, str]]] = {
         "valid": ("ok", 1, ""),
@@ -339,9 +418,13 @@ class FakeMillionVerifier(FakeVerifierServer):
     }
     CHARGED: ClassVar[frozenset[str]] = frozenset({"ok", "invalid", "disposable"})
 
-    def __init__(self, *, credits: int = 10_000, **kwargs: Any) -> None:
+    def __init__(
+        self, *, credits: int | None = None, charges_risky: bool = False, **kwargs: Any
+    ) -> None:
+        if credits is not None:  # the old name of `balance`
+            kwargs["balance"] = credits
         super().__init__(**kwargs)
-        self.credits = credits
+        self.charges_risky = charges_risky
 
     @staticmethod
     def error_body(email: str, error: str, credits: int = 0) -> dict[str, Any]:
@@ -371,13 +454,23 @@ class FakeMillionVerifier(FakeVerifierServer):
     def throttle(self) -> Reply:
         return Reply(429, {"error": "Too many requests"}, {"Retry-After": "1"})
 
+    def balance_body(self, balance: int) -> Any:
+        return {"credits": balance, "bulk_credits": 0, "renewing_credits": 0, "plan": 1}
+
+    def _balance(self, request: RecordedRequest) -> Reply:
+        key = (request.query.get(self.key_param) or [""])[0]
+        if key != self.api_key:
+            return Reply(200, {"error": "Apikey not found", "credits": 0})
+        return super()._balance(request)
+
     def verdict(self, email: str, kind: str) -> tuple[Any, bool]:
         result, code, subresult = self.RESULTS[kind]
-        charged = result in self.CHARGED
+        charged = result in self.CHARGED or (
+            self.charges_risky and result in ("catch_all", "unknown")
+        )
         with self._state:
-            if charged:
-                self.credits -= 1
-            balance = self.credits
+            # the balance the answer reports already counts this answer's credit
+            balance = self.balance - int(charged)
         body = {
             "email": email,
             "quality": "good" if result == "ok" else "bad",

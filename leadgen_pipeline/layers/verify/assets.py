@@ -7,16 +7,18 @@ from datetime import datetime
 import dagster as dg
 import duckdb
 
-from leadgen_pipeline.clients.http import ProviderError
+from leadgen_pipeline.clients.http import STOP_REASONS, ProviderError
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.keys import email_match_key_sql
-from leadgen_pipeline.kernel.vocab import SENDABLE_STATUSES
+from leadgen_pipeline.kernel.vocab import LEDGER_PAID, LEDGER_POSSIBLY_CHARGED, SENDABLE_STATUSES
 from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.core.assets import CONTACTS
 from leadgen_pipeline.layers.verify.contracts import EmailChecks, SendableContacts, VerifyLedger
+from leadgen_pipeline.layers.verify.ledger import Reconciliation
 from leadgen_pipeline.layers.verify.verification import (
+    VerificationRun,
     sendable_now,
     suppression_list,
     verify_contacts,
@@ -54,8 +56,11 @@ SUPPRESSION_LIST = dg.AssetKey([GROUP, "suppression_list"])
             owners=["team:revops"],
             deps=[CONTACTS, SUPPRESSIONS],
             description=(
-                "Every paid verification call: provider, normalised address, cost, time and "
-                "run; written before the next call starts, so a resumed run never pays twice."
+                "Every verification call that cost, or may have cost, a credit: provider, "
+                "normalised address, credits, cost, time, run and `charge` (`paid`, or "
+                "`possibly_charged` for a call a killed run had in flight). Each call's "
+                "intent is written before it starts and its answer before the next, so a "
+                "resumed run books what it may have paid instead of losing it."
             ),
         ),
     ],
@@ -63,6 +68,15 @@ SUPPRESSION_LIST = dg.AssetKey([GROUP, "suppression_list"])
         contract_spec(EMAIL_CHECKS, EmailChecks),
         contract_spec(LEDGER, VerifyLedger),
         check(LEDGER, "paid_once", "no address paid for twice within the TTL"),
+        dg.AssetCheckSpec(
+            "ledger_matches_provider_balance",
+            asset=LEDGER,
+            blocking=False,  # a warning: the verdicts stand, the books need a look
+            description=(
+                "the credits the provider's own balance lost during the batch equal the "
+                "credits the ledger recorded for it"
+            ),
+        ),
     ],
 )
 def verify_emails(
@@ -75,6 +89,7 @@ def verify_emails(
     with (
         duckdb.get_connection() as con,
         verifier.verifier(now=clock) if verifier.enabled else nullcontext() as client,
+        verifier.bulk_verifier(now=clock) if verifier.enabled else nullcontext() as bulk,
     ):
         try:
             run = verify_contacts(
@@ -86,10 +101,14 @@ def verify_emails(
                 run_id=context.run.run_id or uuid.uuid4().hex,
                 max_concurrency=verifier.max_concurrency,
                 rate_per_second=verifier.rate_per_second,
+                bulk=bulk,
+                bulk_threshold=verifier.bulk_threshold,
+                bulk_poll_s=verifier.bulk_poll_s,
             )
         except ProviderError as error:
+            why = STOP_REASONS.get(error.stop_reason, "the provider failed")  # type: ignore[arg-type]
             raise dg.Failure(
-                description=f"verification stopped; answers so far are kept: {error}"
+                description=f"verification stopped: {why}; answers so far are kept: {error}"
             ) from error
         unverified = run.to_verify - run.paid
         if unverified and client is None:
@@ -110,26 +129,90 @@ def verify_emails(
                 by_status=dg.MetadataValue.md("\n".join(f"- {s}: {n}" for s, n in by_status)),
             ),
         )
-        yield dg.MaterializeResult(
-            asset_key=LEDGER, metadata=table_metadata(con, "verify.ledger", paid_this_run=run.paid)
-        )
+        yield dg.MaterializeResult(asset_key=LEDGER, metadata=ledger_metadata(con, run))
         yield contract_result(con, EMAIL_CHECKS, EmailChecks)
         yield contract_result(con, LEDGER, VerifyLedger)
         yield paid_once(con, verifier.ttl_days)
+        yield ledger_matches_provider_balance(run.reconciliation)
+
+
+def ledger_metadata(con: duckdb.DuckDBPyConnection, run: VerificationRun) -> dict:
+    """The ledger's table metadata, with what this run paid and what it booked as possibly
+    charged (the calls a killed run had in flight: each a possible double charge)."""
+    ((possibly_total, cost_total),) = con.execute(
+        "select count(*) filter (where charge = $possibly), coalesce(sum(cost), 0) "
+        "from verify.ledger",
+        {"possibly": LEDGER_POSSIBLY_CHARGED},
+    ).fetchall()
+    return table_metadata(
+        con,
+        "verify.ledger",
+        paid_this_run=run.paid - run.possibly_charged,
+        mode="bulk" if run.bulk else "single",
+        possibly_charged_this_run=run.possibly_charged,
+        possibly_charged_total=int(possibly_total),
+        cost_total=float(cost_total),
+    )
 
 
 def paid_once(con: duckdb.DuckDBPyConnection, ttl_days: int) -> dg.AssetCheckResult:
-    ((repeats,),) = con.execute(
-        "select count(*) from verify.ledger a join verify.ledger b on a.provider = b.provider "
-        "and a.email = b.email and a.called_at < b.called_at "
-        f"and b.called_at < a.called_at + interval {int(ttl_days)} day"
+    """No address paid for twice within the TTL. An `unknown` is no answer and is asked
+    again after a day, so a paid `unknown` followed by a new charge is by design; a lost
+    answer asked again is a possible double charge, shown but not failed (a kill, not the
+    pipeline, caused it)."""
+    ((repeats, possible),) = con.execute(
+        f"""select count(*) filter (where a.charge = $paid and b.charge = $paid
+                                     and not {_PAID_UNKNOWN}),
+                   count(*) filter (where a.charge <> $paid or b.charge <> $paid)
+            from verify.ledger a join verify.ledger b
+              on a.provider = b.provider and a.email = b.email and a.rowid < b.rowid
+             and b.called_at < a.called_at + interval {int(ttl_days)} day
+             and a.called_at < b.called_at + interval {int(ttl_days)} day""",
+        {"paid": LEDGER_PAID},
     ).fetchall()
     return dg.AssetCheckResult(
         asset_key=LEDGER,
         check_name="paid_once",
         passed=repeats == 0,
-        metadata={"paid_twice_within_ttl": repeats},
+        metadata={"paid_twice_within_ttl": repeats, "possible_double_charges": possible},
     )
+
+
+# the earlier of two charges bought an `unknown`, which is asked again after a day
+_PAID_UNKNOWN = """exists (select 1 from verify.verdicts v
+                    where v.provider = a.provider and v.email = a.email and v.paid
+                      and v.status = 'unknown'
+                      and v.checked_at = least(a.called_at, b.called_at))"""
+
+
+def ledger_matches_provider_balance(
+    reconciliation: Reconciliation | None,
+) -> dg.AssetCheckResult:
+    """WARN when the provider's balance moved by other than the ledger's credits."""
+    if reconciliation is None:
+        return dg.AssetCheckResult(
+            asset_key=LEDGER,
+            check_name="ledger_matches_provider_balance",
+            passed=True,
+            metadata={"reconciled": "nothing was asked of a paid provider"},
+        )
+    spent = reconciliation.provider_spent
+    return dg.AssetCheckResult(
+        asset_key=LEDGER,
+        check_name="ledger_matches_provider_balance",
+        passed=reconciliation.agrees,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "ledger_credits": reconciliation.ledger_credits,
+            "provider_credits_spent": spent if spent is not None else "balance unreadable",
+            "balance_before": _figure(reconciliation.balance_before),
+            "balance_after": _figure(reconciliation.balance_after),
+        },
+    )
+
+
+def _figure(value: float | None) -> float | str:
+    return value if value is not None else "unreadable"
 
 
 @dg.asset(

@@ -11,7 +11,7 @@ import pandera.polars as pa
 from pandera.engines import polars_engine as pe
 
 from leadgen_pipeline.kernel.contracts import UTC
-from leadgen_pipeline.kernel.vocab import SENDABLE_STATUSES, VERDICT_STATUSES
+from leadgen_pipeline.kernel.vocab import LEDGER_CHARGES, SENDABLE_STATUSES, VERDICT_STATUSES
 
 
 class EmailChecks(pa.DataFrameModel):
@@ -28,12 +28,17 @@ class EmailChecks(pa.DataFrameModel):
 
 
 class VerifyLedger(pa.DataFrameModel):
-    """`verify.ledger`: every paid verification call."""
+    """`verify.ledger`: every verification call that cost, or may have cost, a credit."""
 
     provider: str
     email: str
     cost: float = pa.Field(ge=0)
     called_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
+    run_id: str
+    # paid (the answer says so) or possibly_charged (its answer was lost to a kill)
+    charge: str = pa.Field(isin=list(LEDGER_CHARGES))
+    credits: float = pa.Field(ge=0)
+    mode: str = pa.Field(isin=["single", "bulk"])
 
     class Config:
         strict = False

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -24,46 +23,32 @@ import polars as pl
 from disposable_email_domains import blocklist
 
 from leadgen_pipeline.clients import millionverifier, neverbounce, zerobounce
-from leadgen_pipeline.clients.verifiers import EmailVerifier, Verdict
-from leadgen_pipeline.clients.verify_batch import verify_many
+from leadgen_pipeline.clients.bulk import BulkVerifier
+from leadgen_pipeline.clients.verifiers import HttpVerifier
 from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.csv_reader import open_export, read_csv_cells
 from leadgen_pipeline.kernel.headers import columns_by_key, recognise, signature
 from leadgen_pipeline.kernel.keys import email_match_key, is_role_address
 from leadgen_pipeline.kernel.keys import send_address as verification_key  # a verdict's address
-from leadgen_pipeline.kernel.store import (
-    append_rows,
-    read_table,
-    registered,
-    transaction,
-    write_table,
-)
+from leadgen_pipeline.kernel.store import append_rows, read_table, write_table
 from leadgen_pipeline.kernel.vocab import (
     DEFAULT_TTL_DAYS,
     UNDELIVERABLE_STATUSES,
     UNKNOWN_RETRY_DAYS,
     VERDICT_STATUSES,
 )
+from leadgen_pipeline.layers.verify.bulk_jobs import (
+    DEFAULT_BULK_THRESHOLD,
+)
+from leadgen_pipeline.layers.verify.ledger import (
+    VERDICT_SCHEMA,
+    Reconciliation,
+    ensure_verify_tables,
+    settle_open_intents,
+)
+from leadgen_pipeline.layers.verify.provider_calls import ask_provider
 
 PRECHECK = "precheck"
-
-VERDICT_SCHEMA: dict[str, pl.DataType] = {
-    "email": pl.String(),  # the normalised address, lower-cased: the key of every verdict
-    "status": pl.String(),  # one of VERDICT_STATUSES
-    "provider_status": pl.String(),  # the provider's own answer
-    "provider": pl.String(),
-    "checked_at": pl.Datetime("us", "UTC"),
-    "paid": pl.Boolean(),
-    "cost": pl.Float64(),
-    "detail": pl.String(),
-}
-LEDGER_SCHEMA: dict[str, pl.DataType] = {
-    "provider": pl.String(),
-    "email": pl.String(),
-    "cost": pl.Float64(),
-    "called_at": pl.Datetime("us", "UTC"),
-    "run_id": pl.String(),
-}
 
 
 def precheck(emails: pl.Series, suppressed_emails: pl.Series, checked_at: datetime) -> pl.DataFrame:
@@ -209,41 +194,6 @@ def still_to_verify(
     return wanted.filter(~wanted.is_in(fresh.implode())).to_list()
 
 
-def verdict_rows(verdicts: list[Verdict]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {"email": v.email, "status": v.status, "provider_status": v.provider_status,
-             "provider": v.provider, "checked_at": v.checked_at, "paid": v.paid,
-             "cost": v.cost, "detail": v.detail}
-            for v in verdicts
-        ],
-        schema=VERDICT_SCHEMA,
-    )  # fmt: skip
-
-
-def ensure_verify_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """`verify.verdicts` (every answer) and `verify.ledger` (every paid call), if missing."""
-    with (
-        registered(con, pl.DataFrame(schema=VERDICT_SCHEMA)) as verdicts,
-        registered(con, pl.DataFrame(schema=LEDGER_SCHEMA)) as ledger,
-    ):
-        con.execute("create schema if not exists verify")
-        con.execute(f"create table if not exists verify.verdicts as select * from {verdicts}")
-        con.execute(f"create table if not exists verify.ledger as select * from {ledger}")
-
-
-def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, *, run_id: str) -> None:
-    """Store one answer, and its ledger row if it was paid for, in one transaction: called
-    for each verdict before the next call starts, so a killed run loses no paid answer."""
-    with transaction(con), registered(con, verdict_rows([verdict])) as frame:
-        con.execute(f"insert into verify.verdicts by name select * from {frame}")
-        if verdict.paid:
-            con.execute(
-                "insert into verify.ledger values (?, ?, ?, ?, ?)",
-                [verdict.provider, verdict.email, verdict.cost, verdict.checked_at, run_id],
-            )
-
-
 def email_checks(
     prechecks: pl.DataFrame, verdicts: pl.DataFrame, as_of: datetime, ttl_days: int
 ) -> pl.DataFrame:
@@ -331,6 +281,11 @@ class VerificationRun:
     imported: int
     to_verify: int  # addresses with no verdict within the TTL
     paid: int  # paid calls recorded in this run
+    # calls of an earlier, killed run whose answers were lost, now in the ledger as
+    # possibly charged (at most that run's concurrency)
+    possibly_charged: int = 0
+    reconciliation: Reconciliation | None = None  # None: nothing was asked of a provider
+    bulk: bool = False  # whether the batch went through the provider's bulk API
 
 
 def verify_contacts(
@@ -339,19 +294,27 @@ def verify_contacts(
     now: datetime,
     ttl_days: int,
     *,
-    client: EmailVerifier | None,
+    client: HttpVerifier | None,
     run_id: str,
     max_concurrency: int = 8,
     rate_per_second: float | None = None,
+    bulk: BulkVerifier | None = None,
+    bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
+    bulk_poll_s: float = 5.0,
 ) -> VerificationRun:
     """Settle a verdict for every address of a mailable contact and write `verify.*`.
 
     Free pre-checks, then bulk exports and earlier verdicts within the TTL; only what is
     left goes to `client` (none: nothing is paid for and those addresses stay unverified).
-    Each paid answer is recorded before the next call starts; a `ProviderError` stops the
-    batch with every answer so far kept.
+    Calls an earlier run left in flight are first booked as possibly charged. Each call's
+    intent is recorded before it starts and its answer before the next; a `ProviderError`
+    that stops the batch is raised with every answer so far kept. Around the batch the
+    provider's credit balance is read, for `Reconciliation` with the ledger. With `bulk`,
+    jobs an earlier run left open are finished first, and a batch of `bulk_threshold`
+    addresses or more goes through the bulk API (`bulk_jobs`).
     """
     ensure_verify_tables(con)
+    possibly_charged = settle_open_intents(con)
     suppressed_emails = con.sql(
         "select key_value from compliance.suppressions where key_type = 'email_key' and not hashed"
     ).pl()["key_value"]
@@ -365,22 +328,25 @@ def verify_contacts(
     )
     append_rows(con, "verify.verdicts", new_imports)
     paid_before = _ledger_rows(con)
-    if todo and client is not None:
-        verify_many(
-            client,
-            todo,
-            max_concurrency=max_concurrency,
-            rate_per_second=rate_per_second,
-            on_verdict=partial(record_verdict, con.cursor(), run_id=run_id),
-        )
+    to_verify = len(todo)
+    in_bulk = client is not None and bulk is not None and to_verify >= bulk_threshold
+    reconciliation, possibly_in_bulk = None, 0
+    if client is not None:
+        reconciliation, possibly_in_bulk = ask_provider(
+            con, client, bulk, todo, now, run_id, in_bulk=in_bulk, bulk_poll_s=bulk_poll_s,
+            max_concurrency=max_concurrency, rate_per_second=rate_per_second,
+        )  # fmt: skip
     checks = email_checks(prechecks, read_table(con, "verify.verdicts"), now, ttl_days)
     write_table(con, "verify.email_checks", checks)
     return VerificationRun(
         checks=checks,
         prechecked=prechecks.height,
         imported=new_imports.height,
-        to_verify=len(todo),
+        to_verify=to_verify,
         paid=_ledger_rows(con) - paid_before,
+        possibly_charged=possibly_charged + possibly_in_bulk,
+        reconciliation=reconciliation,
+        bulk=in_bulk,
     )
 
 
