@@ -110,12 +110,15 @@ class RunSummary:
 
 
 def build_demo(
-    folder: Path, instance: dg.DagsterInstance | None = None
+    folder: Path,
+    instance: dg.DagsterInstance | None = None,
+    inbox_source: Path | None = None,
 ) -> tuple[RunSummary, dg.ExecuteInProcessResult]:
-    """The bundled demo inbox, copied to `folder/sample` and materialised whole into a fresh
-    store in `folder`, with the demo's own reference date as "now" (the README's command)."""
+    """The bundled demo inbox (or `inbox_source`), copied to `folder/sample` and materialised
+    whole into a fresh store in `folder`, with the inbox's own reference date as "now" (the
+    README's command)."""
     inbox = folder / "sample"
-    shutil.copytree(PROJECT / "data/sample", inbox)
+    shutil.copytree(inbox_source or PROJECT / "data/sample", inbox)
     instance = instance or shared_instance()
     job = bound_defs(folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=instance)

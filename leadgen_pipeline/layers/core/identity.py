@@ -17,7 +17,9 @@ from datetime import datetime
 
 import polars as pl
 
-from leadgen_pipeline.layers.core.resolve import link_records
+from leadgen_pipeline.kernel.hashing import sha256_column
+from leadgen_pipeline.layers.core.resolve import content_columns, link_records
+from leadgen_pipeline.layers.raw.canonical import RECORD_COLUMNS
 
 # evidence of continuity, strongest first; the weights make one shared raw record outweigh
 # any number of shared keys, and a shared LinkedIn identity outweigh shared addresses
@@ -29,6 +31,9 @@ CONTINUITY_KEYS: dict[str, int] = {
     "email_key": 10,
 }
 LINK_KEY_COLUMNS = ("record_key", "linkedin_slug", "linkedin_member_key", "vendor_key", "email_key")
+
+# what a raw record says, for anchoring a person no key names (lineage says where it sits)
+RAW_CONTENT = frozenset(RECORD_COLUMNS) | {"source", "vendor", "source_file", "source_record_id"}
 
 MERGE_LOG_SCHEMA = {
     "built_at": pl.Datetime("us", "UTC"),
@@ -78,15 +83,29 @@ def _mint(anchor: str, taken: set[str]) -> str:
 
 
 def _anchors(linked: pl.DataFrame) -> pl.DataFrame:
-    """Per cluster, the smallest of its strongest keys: what a new id is minted from."""
+    """Per cluster, the smallest of its strongest keys: what a new id is minted from. A
+    cluster with no key at all is anchored on its records' content (a SHA-256 of it), not
+    their file rows, so reordering a file does not change anyone's id."""
     anchor = pl.coalesce(
         pl.concat_str(pl.lit("in:"), pl.col("linkedin_slug")),
         pl.concat_str(pl.lit("m:"), pl.col("linkedin_member_key")),
         pl.concat_str(pl.lit("e:"), pl.col("_continuity_email")),
         pl.concat_str(pl.lit("v:"), pl.col("vendor_key")),
-        pl.concat_str(pl.lit("r:"), pl.col("record_key")),
     )
-    return linked.group_by("cluster_id").agg(anchor.min().alias("anchor"))
+    keyed = linked.group_by("cluster_id").agg(anchor.min().alias("anchor"))
+    keyless = keyed.filter(pl.col("anchor").is_null()).select("cluster_id")
+    if keyless.is_empty():
+        return keyed
+    records = linked.join(keyless, on="cluster_id")
+    content = [c for c in content_columns(records) if c in RAW_CONTENT]
+    by_content = records.group_by("cluster_id").agg(
+        pl.concat_str(pl.lit("c:"), sha256_column(pl.struct(content).struct.json_encode()))
+        .min()
+        .alias("content_anchor")
+    )
+    return keyed.join(by_content, on="cluster_id", how="left").select(
+        "cluster_id", pl.coalesce("anchor", "content_anchor").alias("anchor")
+    )
 
 
 def assign_person_ids(

@@ -323,12 +323,30 @@ def _merge_without_conflict(
     return clusters, accepted
 
 
+# columns that say where a record sits, not what it says
+POSITION_COLUMNS = ("source_row", "snapshot_id", "pulled_at")
+
+
+def content_columns(records: pl.DataFrame) -> list[str]:
+    return [c for c in records.columns if c not in POSITION_COLUMNS]
+
+
+def content_order(records: pl.DataFrame) -> pl.Expr:
+    """A sort key of each record's content (a 64-bit hash, fixed seed)."""
+    return pl.struct(content_columns(records)).hash(seed=0)
+
+
 def link_records(records: pl.DataFrame) -> pl.DataFrame:
     """Every record with `cluster_id`, `match_rule` and `match_evidence` (and its match keys).
 
     Records in one cluster are one person. `match_rule` is the strongest exact key the record
     shares with another record, else `fuzzy_name_at_domain`, else `singleton`.
     """
+    # records are numbered in an order of their content, not of how the raw union was read
+    # back: ties in linking are broken by that number, so the same records give the same
+    # people whatever the row order of the files or the read (identical rows are
+    # interchangeable)
+    records = records.sort(content_order(records), "source_file", "source_row")
     keyed = (
         match_keys(records, phones=False)
         .with_row_index(RECORD)
