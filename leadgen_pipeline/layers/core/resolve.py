@@ -99,6 +99,7 @@ def _exact_components(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
     components = connected_components(
         keyed[RECORD], pairs.select(pl.col(RECORD).alias("a"), pl.col("anchor").alias("b"))
     )
+    components = _split_conflicts(keyed, pairs, components)
     shared = edges.join(
         edges.group_by("key_type", "key")
         .agg(pl.len().alias("holders"))
@@ -121,6 +122,77 @@ def _exact_components(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
     return components.rename({"node": RECORD, "label": "exact_cluster"}).join(
         rule, on=RECORD, how="left"
     )
+
+
+STRONG_KEYS = ("linkedin_slug", "linkedin_member_key")
+
+
+def _split_conflicts(
+    keyed: pl.DataFrame, pairs: pl.DataFrame, components: pl.DataFrame
+) -> pl.DataFrame:
+    """Components that would hold two public slugs or two member ids, re-linked so they do
+    not: a shared address or vendor id is evidence, not proof (a recycled id, a vendor's
+    guess). Within such a component the LinkedIn identities stay apart, and each weaker
+    link (address, then vendor id; in key order) is taken only where it joins no second
+    identity. Other components are left as they are."""
+    identity = keyed.select(RECORD, *STRONG_KEYS).join(
+        components.rename({"node": RECORD}), on=RECORD
+    )
+    conflicted = (
+        identity.group_by("label")
+        .agg(*(pl.col(k).drop_nulls().n_unique().alias(k) for k in STRONG_KEYS))
+        .filter(pl.any_horizontal(pl.col(k) > 1 for k in STRONG_KEYS))
+        .select("label")
+    )
+    if conflicted.is_empty():
+        return components
+    members = identity.join(conflicted, on="label").drop("label")
+    inside = pairs.join(members.select(RECORD), on=RECORD, how="semi")
+    strong = inside.filter(pl.col("key_type").is_in(STRONG_KEYS))
+    cores = connected_components(
+        members[RECORD], strong.select(pl.col(RECORD).alias("a"), pl.col("anchor").alias("b"))
+    ).rename({"node": RECORD, "label": "core"})
+    held = members.join(cores, on=RECORD).group_by("core").agg(
+        *(pl.col(k).drop_nulls().unique().alias(k) for k in STRONG_KEYS)
+    )
+    identities = {row[0]: (set(row[1]), set(row[2])) for row in held.iter_rows()}
+    core_of = dict(cores.iter_rows())
+    weak = (
+        inside.filter(~pl.col("key_type").is_in(STRONG_KEYS))
+        .with_columns(
+            pl.col("key_type")
+            .replace_strict({k: i for i, k in enumerate(EXACT_KEYS)}, return_dtype=pl.Int32)
+            .alias("strength")
+        )
+        .sort("strength", "key", RECORD)
+    )
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        while parent.get(node, node) != node:
+            node = parent[node]
+        return node
+
+    # the few records of conflicting components, one union at a time (as for fuzzy edges)
+    for record, anchor in weak.select(RECORD, "anchor").iter_rows():
+        a, b = root(core_of[record]), root(core_of[anchor])
+        if a == b:
+            continue
+        (slugs_a, ids_a), (slugs_b, ids_b) = identities[a], identities[b]
+        if len(slugs_a | slugs_b) > 1 or len(ids_a | ids_b) > 1:
+            continue
+        keep, gone = min(a, b), max(a, b)
+        parent[gone] = keep
+        identities[keep] = (slugs_a | slugs_b, ids_a | ids_b)
+    relabelled = cores.select(
+        pl.col(RECORD).alias("node"),
+        pl.col("core")
+        .replace_strict({c: root(c) for c in identities}, return_dtype=pl.Int64)
+        .alias("label"),
+    )
+    return pl.concat(
+        [components.join(relabelled.select("node"), on="node", how="anti"), relabelled]
+    ).sort("node")
 
 
 def _identity_sets(keyed: pl.DataFrame) -> pl.DataFrame:
