@@ -52,8 +52,9 @@ def messy_directory(inbox: Path, newline: str = "\r\n") -> dict[str, int]:
         csv.writer(handle).writerows(
             [["meeting", "when"], ["kickoff", "monday"], ["retro", "friday"]]
         )
-    return {"zoominfo-2026-11-01.csv": 6, "empty-2026-11-01.csv": 0,
-            "header-only-2026-11-01.csv": 0, "notes-2026-11-01.csv": 2}  # fmt: skip
+    # the empty file is not read: it is listed among the skipped inputs instead
+    return {"zoominfo-2026-11-01.csv": 6, "header-only-2026-11-01.csv": 0,
+            "notes-2026-11-01.csv": 2}  # fmt: skip
 
 
 def count_csv_records(path: Path) -> int:
@@ -69,6 +70,9 @@ def test_every_row_lands_in_records_or_rejects_with_a_reason(con, inbox: Path, n
     assert result.records.height + result.rejects.height == sum(expected.values())
     per_file = {f.source_file.split("/")[-1]: f.data_rows for f in result.files}
     assert per_file == expected
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("directory/empty-2026-11-01.csv", "empty file (0 bytes)")
+    ]
     rejects = {
         (r["source_file"].split("/")[-1], r["source_row"]): r for r in result.rejects.to_dicts()
     }
@@ -164,7 +168,7 @@ def test_a_failed_write_leaves_the_previous_snapshot_intact(con, inbox: Path) ->
     assert [f["source_file"] for f in files] == ["apollo/a-2026-09-01.csv"]
 
 
-def test_a_row_whose_columns_shifted_is_rejected_and_placeholders_mean_no_email(
+def test_a_row_whose_columns_shifted_is_rejected_and_placeholders_are_flagged(
     con, inbox: Path
 ) -> None:
     path = vh.write_export(
@@ -182,7 +186,63 @@ def test_a_row_whose_columns_shifted_is_rejected_and_placeholders_mean_no_email(
     with path.open("a", encoding="utf-8", newline="") as handle:
         handle.write(",".join(cells) + "\r\n")
     result = pull(con, inbox, "apollo")
-    assert result.records.sort("source_row")["email"].to_list() == [None, None]
+    kept = result.records.sort("source_row")
+    assert kept["email"].to_list() == [None, None]
+    # the placeholder is not an address: nulled, and the row says so
+    assert kept["data_quality"].to_list() == [
+        "email: 'N/A' is a placeholder, not an address",
+        "email: 'email_not_unlocked@domain.com' is a placeholder, not an address",
+    ]
+    # the shifted row has one field more than the header: its structure is broken
     assert result.rejects["source_row"].to_list() == [3]
-    assert result.rejects["reason"].item().startswith("email cell holds no address")
+    assert result.rejects["reason"].item().startswith("unparseable CSV record (too many columns)")
     assert result.records.height + result.rejects.height == 3
+
+
+def test_a_row_whose_email_is_no_address_is_kept_and_still_links(con, inbox: Path) -> None:
+    from leadgen_pipeline.layers.core.resolve import link_records
+
+    slug = "https://www.linkedin.com/in/ana-ruiz-4411/"
+    vh.write_export(
+        inbox / "apollo/a-2026-11-01.csv",
+        vh.APOLLO_2026,
+        [
+            {"First Name": "Ana", "Last Name": "Ruiz", "Company Name": "Velmora Analytics",
+             "Email": "ana@@velmora.example", "Person Linkedin Url": slug},
+            {"First Name": "Omar", "Last Name": "Haddad", "Company Name": "Coraara Credit",
+             "Website": "coraara.example", "Email": "omar.haddad@coraara.example"},
+        ],
+    )  # fmt: skip
+    vh.write_export(
+        inbox / "directory/list-2026-11-01.csv",
+        vh.DIRECTORY_LIST,
+        [
+            {"Name": "Ana Ruiz", "E-mail": "ana.ruiz@velmora.example", "LinkedIn": slug,
+             "Organisation": "Velmora Analytics"},
+            {"Name": "Omar Haddad", "E-mail": "N/A", "Organisation": "Coraara Credit",
+             "Website": "https://coraara.example"},
+        ],
+    )  # fmt: skip
+    apollo, directory = pull(con, inbox, "apollo"), pull(con, inbox, "directory")
+    assert apollo.rejects.is_empty() and directory.rejects.is_empty()
+    records = pl.concat([apollo.records, directory.records])
+    flagged = records.filter(pl.col("data_quality").is_not_null())
+    assert flagged["email"].to_list() == [None, None]
+    clusters = link_records(records).group_by("cluster_id").agg(pl.col("full_name").sort())
+    # the bad address links no one, and blocks no one: LinkedIn, then name at the company
+    assert sorted(clusters["full_name"].to_list()) == [
+        ["Ana Ruiz", "Ana Ruiz"],
+        ["Omar Haddad", "Omar Haddad"],
+    ]
+
+
+def test_a_store_from_before_data_quality_gains_the_column(con, inbox: Path) -> None:
+    vh.write_export(inbox / "apollo/a-2026-11-01.csv", vh.APOLLO_2026, [{"Email": "a@b.example"}])
+    con.execute("create schema raw_history")
+    columns = ", ".join(
+        f"{name} varchar" for name in history.CANONICAL_SCHEMA if name != "data_quality"
+    )
+    con.execute(f"create table raw_history.apollo ({columns})")
+    history.record_pull(con, pull(con, inbox, "apollo"))
+    stored = con.sql("select email, data_quality from raw.apollo").fetchall()
+    assert stored == [("a@b.example", None)]

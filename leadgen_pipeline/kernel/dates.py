@@ -40,24 +40,51 @@ def timestamp_utc(expr: pl.Expr) -> pl.Expr:
     ).cast(pl.Datetime("us", "UTC"))
 
 
-def exported_at(path: Path) -> datetime:
-    """When the vendor produced the file: the date in its name, else its modification time.
+# no pull can predate the exports this pipeline reads; an earlier time is a broken clock
+EARLIEST_PULL = datetime(2000, 1, 1, tzinfo=UTC)
 
-    Export tools name files by date (`hubspot-crm-exports-all-deals-2025-11-28.csv`); that
-    date survives copies and checkouts, which a modification time does not. A name whose
-    date is not a calendar date (`…-2026-02-30.csv`) is refused with the file named.
+
+def file_date(path: Path, now: datetime, label: str | None = None) -> tuple[datetime, str | None]:
+    """When the vendor produced the file, and a warning naming the file when it had to guess.
+
+    The date in the file name (`hubspot-crm-exports-all-deals-2025-11-28.csv`) survives copies
+    and checkouts, which a modification time does not; a name whose date is no calendar
+    date (`…-2026-02-30.csv`) or lies after `now` falls back to the modification time. The
+    result is never later than `now` nor earlier than 2000-01-01: a pull dated in the future
+    would never go stale.
     """
+    name = label or str(path)
+    warning = None
     found = _FILE_DATE.search(path.name)
     if found:
         year, month, day = (int(g) for g in found.groups())
         try:
-            return datetime(year, month, day, tzinfo=UTC)
+            named = datetime(year, month, day, tzinfo=UTC)
         except ValueError as error:
-            raise ValueError(
-                f"{path}: the date in the file name ({found.group(0)}) is not a calendar date "
-                f"({error}); rename the file with the export's real date"
-            ) from None
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+            warning = (
+                f"{name}: the date in the file name ({found.group(0)}) is not a calendar date "
+                f"({error}); the file's modification time is used instead"
+            )
+        else:
+            if named <= now:
+                return named, None
+            warning = (
+                f"{name}: the date in the file name ({named.date()}) is later than now "
+                f"({now.date()}); the file's modification time is used instead"
+            )
+    modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+    if modified > now:
+        clamp = f"its modification time ({modified.isoformat()}) is later than now; now is used"
+        return now, f"{warning}; {clamp}" if warning else f"{name}: {clamp}"
+    if modified < EARLIEST_PULL:
+        clamp = f"its modification time ({modified.isoformat()}) is before 2000; 2000-01-01 is used"
+        return EARLIEST_PULL, f"{warning}; {clamp}" if warning else f"{name}: {clamp}"
+    return modified, warning
+
+
+def exported_at(path: Path, now: datetime | None = None) -> datetime:
+    """`file_date` without its warning, for readers that have no log to write it to."""
+    return file_date(path, now or datetime.now(tz=UTC))[0]
 
 
 def as_of(pinned: str | None) -> datetime:

@@ -6,6 +6,7 @@
 - `email_match_key`: the key two addresses share when they reach the same inbox (`+tag`
   dropped, Gmail dots dropped, googlemail.com read as gmail.com); `email_match_key_sql` is
   the same key as a DuckDB SQL expression, for tests against stored rows without Python.
+- `address_in_cell`: the address text in a cell as written (`"Jane Doe" <j@x.io>` -> `j@x.io`).
 - `is_role_address`: whether an address is a shared inbox (`data/role_local_parts.txt`).
 
 Nothing is looked up on the network; every rule is null where a cell holds no valid address.
@@ -52,6 +53,12 @@ def _email_text(expr: pl.Expr) -> pl.Expr:
         .str.strip_chars(_SEPARATORS)
     )
     return _null_if_empty(text)
+
+
+def address_in_cell(expr: pl.Expr) -> pl.Expr:
+    """The address text of an email cell as written (display name, `mailto:`, whitespace of
+    every kind and list separators removed; case kept), whether or not it is valid."""
+    return _email_text(expr)
 
 
 def _validated_address(address: str) -> str | None:

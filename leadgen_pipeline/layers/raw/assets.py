@@ -2,13 +2,16 @@
 
 # no `from __future__ import annotations`: Dagster inspects the real `context` annotation
 
+import dataclasses
 from typing import Any
 
 import dagster as dg
 import duckdb
+import polars as pl
 from dagster import AssetExecutionContext
 
 from leadgen_pipeline.clients.http import ProviderError
+from leadgen_pipeline.kernel.privacy import masked_preview
 from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
@@ -17,8 +20,19 @@ from leadgen_pipeline.layers.raw import history
 from leadgen_pipeline.layers.raw.apollo_pull import pull_apollo_api
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.raw.contracts import RawRecords, RawRejects
-from leadgen_pipeline.layers.raw.ingest import SourcePull, pull_source_from_inbox
+from leadgen_pipeline.layers.raw.ingest import (
+    ExportReadError,
+    InboxError,
+    SkippedInput,
+    SourcePull,
+    check_inbox,
+    pull_source_from_inbox,
+    survey_inbox,
+)
 from leadgen_pipeline.resources import ApolloResource, DuckDBStore, LeadgenInputs
+
+# the suppression list the Apollo API pull reads (a key, not an import: a later layer)
+ERASURE_SOURCE = dg.AssetKey(["compliance", "suppressions"])
 
 GROUP = "raw"
 RAW_SOURCES = [dg.AssetKey([GROUP, source]) for source in SOURCES]
@@ -34,13 +48,36 @@ _SOURCE_DESCRIPTIONS = {
 
 
 def _files_markdown(files: list[dict]) -> str:
-    lines = ["| file | vendor | encoding | rows | records | rejects |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| file | vendor | encoding | delimiter | rows | records | rejects |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines += [
-        f"| {f['source_file']} | {f['vendor'] or '?'} | {f['encoding']} | {f['data_rows']} "
-        f"| {f['records']} | {f['rejects']} |"
+        f"| {f['source_file']} | {f['vendor'] or '?'} | {f['encoding']} "
+        f"| {f['delimiter']!r} | {f['data_rows']} | {f['records']} | {f['rejects']} |"
         for f in files
     ]
-    return "\n".join(lines)
+    return "\n".join(_masked_lines(lines))
+
+
+def _masked_lines(lines: list[str]) -> list[str]:
+    """Lines for the event log with any personal data in them (a file named after a
+    person's address, say) masked."""
+    if not lines:
+        return []
+    return masked_preview(pl.DataFrame({"line": lines}))["line"].to_list()
+
+
+def _skipped_markdown(skipped: list[SkippedInput]) -> str:
+    return "\n".join(_masked_lines([f"- {s.path}: {s.reason}" for s in skipped])) or "none"
+
+
+def _say_everything(
+    context: AssetExecutionContext, label: str, skipped: list[SkippedInput], warnings: list[str]
+) -> None:
+    """Every input not read and every guess made, in the run log as well as the metadata."""
+    for line in _masked_lines([f"{s.path}: not read: {s.reason}" for s in skipped] + warnings):
+        context.log.warning(f"{label}: {line}")
 
 
 def _describe_pull(
@@ -55,23 +92,53 @@ def _describe_pull(
         input_rows=pull.data_rows,
         rejected_rows=pull.rejects.height,
         files=dg.MetadataValue.md(_files_markdown([vars(f) for f in pull.files])),
+        not_read=dg.MetadataValue.md(_skipped_markdown(pull.skipped)),
+        warnings=dg.MetadataValue.md("\n".join(_masked_lines(pull.warnings)) or "none"),
         **extra,
     )
 
 
 def _inbox_pull(
+    context: AssetExecutionContext,
     con: duckdb.DuckDBPyConnection,
     inputs: LeadgenInputs,
     source: str,
     provenance: SourceProvenance | None,
-) -> SourcePull:
-    return pull_source_from_inbox(
-        con,
-        inputs.inbox_path,
-        source,
-        declared_vendors=provenance.vendors if provenance else (),
-        consent_basis=provenance.consent_basis if provenance else None,
+) -> dict[str, Any]:
+    """Pull the source's inbox folder and store it, or fail naming the path or file; a
+    folder with nothing to read keeps the last good pull as the latest."""
+    previous = history.latest_pull(con, source)
+    kept = (
+        f"the last good snapshot ({previous['snapshot_id']}) is kept"
+        if previous
+        else "nothing was stored"
     )
+    try:
+        check_inbox(inputs.inbox_path, SOURCES)
+        pull = pull_source_from_inbox(
+            con,
+            inputs.inbox_path,
+            source,
+            declared_vendors=provenance.vendors if provenance else (),
+            consent_basis=provenance.consent_basis if provenance else None,
+            now=inputs.now(),
+        )
+    except (InboxError, ExportReadError) as error:
+        # a parser's message can quote the row it failed on: masked like any log line
+        (message,) = _masked_lines([f"raw/{source}: {error}; {kept}"])
+        raise dg.Failure(description=message) from error
+    _say_everything(context, f"raw/{source}", pull.skipped, pull.warnings)
+    if not pull.files and previous is not None:
+        # an emptied or missing folder is no evidence the source emptied: keep the last pull
+        context.log.warning(
+            f"raw/{source}: {inputs.inbox_path / source} has no export to read; {kept}"
+        )
+        shown = dataclasses.replace(
+            pull, snapshot_id=previous["snapshot_id"], pulled_at=previous["pulled_at"]
+        )
+        return _describe_pull(con, shown, False, mode="inbox", kept_previous=True)
+    is_new = history.record_pull(con, pull, warnings=pull.warnings)
+    return _describe_pull(con, pull, is_new, mode="inbox", kept_previous=False)
 
 
 def _apollo_api_pull(
@@ -179,17 +246,20 @@ def build_raw_source(source: str) -> dg.AssetsDefinition:
     if source != "apollo":
 
         @dg.asset(**spec)
-        def raw_source(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+        def raw_source(
+            context: AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs
+        ) -> dg.MaterializeResult:
             provenance = load_source_manifest(inputs.manifest_path).provenance_for(source)
             with duckdb.get_connection() as con:
-                pull = _inbox_pull(con, inputs, source, provenance)
-                metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
+                metadata = _inbox_pull(context, con, inputs, source, provenance)
                 checks = _source_checks(con, inputs, source, provenance is not None)
             return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
         return raw_source
 
-    @dg.asset(**{**spec, "deps": [SOURCE_PROVENANCE, ICP_SEGMENTS]})
+    # API mode drops people named by an erasure request before storing anything, so the
+    # suppression list it reads is declared (a key, not an import: compliance comes later)
+    @dg.asset(**{**spec, "deps": [SOURCE_PROVENANCE, ICP_SEGMENTS, ERASURE_SOURCE]})
     def raw_apollo(
         context: AssetExecutionContext,
         duckdb: DuckDBStore,
@@ -201,8 +271,7 @@ def build_raw_source(source: str) -> dg.AssetsDefinition:
             if apollo.enabled:
                 metadata = _apollo_api_pull(context, con, inputs, apollo, provenance)
             else:
-                pull = _inbox_pull(con, inputs, source, provenance)
-                metadata = _describe_pull(con, pull, history.record_pull(con, pull), mode="inbox")
+                metadata = _inbox_pull(context, con, inputs, source, provenance)
             checks = _source_checks(con, inputs, source, provenance is not None)
         return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
@@ -217,12 +286,20 @@ def build_raw_source(source: str) -> dg.AssetsDefinition:
     deps=RAW_SOURCES,
     description=(
         "Every input row or API response of the sources' latest pulls that could not be "
-        "used, with file, row, reason and the row as read: broken quoting, no identity, "
-        "unknown format, undeclared vendor. Nothing is dropped silently."
+        "used, with file, row, reason and the row as read: broken quoting, a field count "
+        "other than the header's, no identity, unknown format, undeclared vendor. Nothing is "
+        "dropped silently: inbox folders and files no pull reads are listed in the metadata."
     ),
     check_specs=[contract_spec(RAW_REJECTS, RawRejects)],
 )
-def raw_rejects(duckdb: DuckDBStore) -> dg.MaterializeResult:
+def raw_rejects(
+    context: AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs
+) -> dg.MaterializeResult:
+    declared = load_source_manifest(inputs.manifest_path).sources
+    # what no source pull reads: unknown folders, loose files, manifest entries with no
+    # raw table or no folder (each source's own unread files are listed on its asset)
+    unread = survey_inbox(inputs.inbox_path, SOURCES, declared)
+    _say_everything(context, "inbox", unread, [])
     with duckdb.get_connection() as con:
         history.ensure_raw_layer(con)
         by_reason = con.sql(
@@ -235,6 +312,7 @@ def raw_rejects(duckdb: DuckDBStore) -> dg.MaterializeResult:
             by_reason=dg.MetadataValue.md(
                 "\n".join(f"- {s}: {r} — {n}" for s, r, n in by_reason) or "no rejects"
             ),
+            inbox_not_read=dg.MetadataValue.md(_skipped_markdown(unread)),
         )
         contract = contract_result(con, RAW_REJECTS, RawRejects)
     return dg.MaterializeResult(metadata=metadata, check_results=[contract])

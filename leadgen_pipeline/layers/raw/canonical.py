@@ -60,6 +60,9 @@ RECORD_COLUMNS: dict[str, pl.DataType] = {
     "keywords": pl.String(),
     "previous_company_name": pl.String(),  # employment history, for job-change detection
     "job_start_date": pl.Date(),
+    # what was wrong with a kept row's cells, `; `-separated (`email: 'a@@b.com' is not a valid
+    # address`): the row is kept and the bad value nulled, never silently
+    "data_quality": pl.String(),
 }
 
 CANONICAL_SCHEMA: dict[str, pl.DataType] = {**LINEAGE_COLUMNS, **RECORD_COLUMNS}

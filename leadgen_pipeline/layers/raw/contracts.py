@@ -33,6 +33,8 @@ class RawRecords(pa.DataFrameModel):
     country: str = pa.Field(nullable=True, str_length=ISO2)
     employee_count: int = pa.Field(nullable=True, ge=0)
     do_not_call: bool = pa.Field(nullable=True)
+    # a kept row's flaws (`email: 'N/A' is a placeholder, not an address`), never a blank flag
+    data_quality: str = pa.Field(nullable=True, str_length={"min_value": 1})
 
     class Config:
         strict = False  # the remaining canonical columns are free text

@@ -31,6 +31,10 @@ def _create_history_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(
                 f"create table if not exists {HISTORY_SCHEMA}.{source} as select * from {empty}"
             )
+        # a store built before `data_quality` existed gains the column (null for old rows)
+        con.execute(
+            f"alter table {HISTORY_SCHEMA}.{source} add column if not exists data_quality varchar"
+        )
     with registered(con, pl.DataFrame(schema=REJECT_SCHEMA)) as empty:
         con.execute(f"create table if not exists {REJECTS_HISTORY} as select * from {empty}")
     con.execute(

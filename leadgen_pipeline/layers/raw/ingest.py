@@ -7,11 +7,15 @@ folder names the source, and a vendor the source's provenance does not declare i
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -20,16 +24,25 @@ from leadgen_pipeline.kernel import dates, values
 from leadgen_pipeline.kernel.csv_reader import (
     ROW_NUMBER,
     CsvRead,
+    ExportFile,
+    display_path,
+    expand_container,
+    export_kind,
     open_export,
     read_csv_cells,
+    read_many_csv_cells,
     record_as_json,
 )
 from leadgen_pipeline.kernel.keys import MEMBER_ID_PATTERN
+from leadgen_pipeline.kernel.keys.email import address_in_cell, normalize_email
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, conform
 from leadgen_pipeline.layers.raw.vendors import VendorFormat, recognise_vendor
 
 # Bump when the mapping changes, so an unchanged inbox still yields a new snapshot.
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"
+
+# which file of a batch of same-header files a row came from
+_FILE = "__file"
 
 # LinkedIn's opaque member id, by the kernel's one rule for it, as a capture group
 _MEMBER_ID = f"({MEMBER_ID_PATTERN})"
@@ -47,11 +60,22 @@ class FileReport:
     records: int
     rejects: int
     pulled_at: datetime
+    delimiter: str = ","
+    preamble_lines: int = 0  # blank, title or `sep=` lines above the header, not data rows
+
+
+@dataclass(frozen=True)
+class SkippedInput:
+    """A file or folder of the inbox the pull did not read, and why (it is still listed)."""
+
+    path: str  # relative to the inbox, printable whatever bytes its name holds
+    reason: str
 
 
 @dataclass
 class SourcePull:
-    """One pull of one source: its records, its rejects, and a report per file."""
+    """One pull of one source: its records, its rejects, a report per file, and what it did
+    not read or had to guess (skipped inputs, warnings such as a file date replaced)."""
 
     source: str
     snapshot_id: str
@@ -59,6 +83,8 @@ class SourcePull:
     records: pl.DataFrame
     rejects: pl.DataFrame
     files: list[FileReport] = field(default_factory=list)
+    skipped: list[SkippedInput] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def data_rows(self) -> int:
@@ -73,12 +99,145 @@ def snapshot_id_for(source: str, files: list[tuple[str, str]], mode: str = "inbo
     return f"{source}-{digest.hexdigest()[:16]}"
 
 
-def source_files(inbox: Path, source: str) -> list[Path]:
-    """The CSV files of a source's inbox folder, in a stable order."""
+# inbox folders other layers read: not sources, and not unknown either
+OTHER_INPUT_FOLDERS: dict[str, str] = {
+    "suppression": "compliance/suppressions",
+    "verifications": "verify/email_checks",
+    "signals": "buying signals (later layers)",
+    "intent": "intent data (later layers)",
+    "crm": "CRM deals (later layers)",
+}
+READ_FORMATS = ".csv, .tsv, .txt (also gzipped), .xlsx and .zip"
+
+
+class InboxError(ValueError):
+    """The inbox cannot be pulled at all (missing, not a folder, or holding no export)."""
+
+
+def _relative(path: Path, inbox: Path) -> str:
+    return display_path(path.relative_to(inbox).as_posix())
+
+
+_LINKED_OUT_FOLDER = "symlinked folder pointing outside the inbox: refused"
+
+
+def _file_problem(path: Path, root: Path) -> str | None:
+    """Why a file of a source folder is not read, or None when it is."""
+    name = path.name
+    if name.startswith((".", "~$")):
+        return "hidden or temporary file (a system file or an editor's lock file)"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "broken symlink"
+        if not target.is_relative_to(root):
+            return "symlink pointing outside the inbox: refused"
+    if not path.is_file():
+        return "not a regular file"
+    if export_kind(name) is None:
+        suffix = "".join(path.suffixes[-2:]) or "no extension"
+        if name.lower().endswith(".xls"):
+            return "legacy Excel .xls workbook: save it as .xlsx or CSV"
+        return f"unsupported file type ({suffix}): the raw layer reads {READ_FORMATS}"
+    if path.stat().st_size == 0:
+        return "empty file (0 bytes)"
+    return None
+
+
+def survey_source_folder(inbox: Path, source: str) -> tuple[list[Path], list[SkippedInput]]:
+    """The files of `inbox/<source>/` the pull reads, in a stable order, and every file or
+    folder in it that it does not read, with the reason."""
     folder = inbox / source
     if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() == ".csv")
+        return [], []
+    root = inbox.resolve()
+    if folder.is_symlink() and not folder.resolve().is_relative_to(root):
+        return [], [SkippedInput(f"{source}/", _LINKED_OUT_FOLDER)]
+    readable: list[Path] = []
+    skipped: list[SkippedInput] = []
+    # os.walk does not follow symlinked folders: a link out of the inbox is never entered
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        for name in list(dirnames):
+            sub = here / name
+            if sub.is_symlink() or name.startswith("."):
+                dirnames.remove(name)
+                reason = (
+                    "hidden folder"
+                    if not sub.is_symlink()
+                    else _LINKED_OUT_FOLDER
+                    if not sub.resolve().is_relative_to(root)
+                    else "symlinked folder: not followed (its files are read where they are)"
+                )
+                skipped.append(SkippedInput(_relative(sub, inbox) + "/", reason))
+        dirnames.sort()
+        for name in filenames:
+            path = here / name
+            problem = _file_problem(path, root)
+            if problem is None:
+                readable.append(path)
+            else:
+                skipped.append(SkippedInput(_relative(path, inbox), problem))
+    return sorted(readable), sorted(skipped, key=lambda s: s.path)
+
+
+def source_files(inbox: Path, source: str) -> list[Path]:
+    """The export files of a source's inbox folder the pull reads, in a stable order."""
+    return survey_source_folder(inbox, source)[0]
+
+
+def _near_miss(name: str, sources: Collection[str]) -> str:
+    folded = name.lower().replace("-", "_").replace(" ", "_")
+    match = next((s for s in sources if s == folded or s.replace("_", "") == folded), None)
+    return f" (did you mean {match}/?)" if match else ""
+
+
+def survey_inbox(
+    inbox: Path, sources: Collection[str], declared: Collection[str]
+) -> list[SkippedInput]:
+    """What at the top of the inbox, or in the manifest, no source pull reads: unknown
+    folders, loose files, declared sources without a raw table or without a folder."""
+    skipped: list[SkippedInput] = []
+    if inbox.is_dir():
+        for entry in sorted(inbox.iterdir()):
+            name = display_path(entry.name)
+            if entry.is_dir() and not entry.is_symlink():
+                if entry.name in sources or entry.name in OTHER_INPUT_FOLDERS:
+                    continue
+                reason = (
+                    f"unknown folder: not a source ({', '.join(sources)}) nor an input of "
+                    f"another layer ({', '.join(OTHER_INPUT_FOLDERS)}){_near_miss(name, sources)}"
+                )
+                skipped.append(SkippedInput(f"{name}/", reason))
+            elif entry.is_symlink() and not entry.resolve().is_relative_to(inbox.resolve()):
+                skipped.append(SkippedInput(name, "symlink pointing outside the inbox: refused"))
+            elif entry.name.startswith("_"):
+                skipped.append(SkippedInput(name, "bookkeeping file (name starts with _)"))
+            else:
+                reason = "file at the inbox root: exports are read from a source folder"
+                skipped.append(SkippedInput(name, reason))
+    for source in sorted(declared):
+        if source not in sources:
+            reason = "declared in the source manifest, but the pipeline has no raw table for it"
+            skipped.append(SkippedInput(f"{source}/", reason))
+        elif not (inbox / source).is_dir():
+            reason = "declared source with no folder in the inbox"
+            skipped.append(SkippedInput(f"{source}/", reason))
+    return skipped
+
+
+def check_inbox(inbox: Path, sources: Collection[str]) -> None:
+    """Raise `InboxError` naming the path when the inbox cannot hold a pull at all."""
+    if not inbox.exists():
+        raise InboxError(f"inbox {inbox} does not exist (set LEADGEN_INBOX to the exports folder)")
+    if not inbox.is_dir():
+        raise InboxError(f"inbox {inbox} is not a folder (set LEADGEN_INBOX to a folder)")
+    if not any(survey_source_folder(inbox, source)[0] for source in sources):
+        raise InboxError(
+            f"inbox {inbox} holds no export to read: put each source's exports "
+            f"({READ_FORMATS}) in {', '.join(f'{s}/' for s in sources)}"
+        )
 
 
 def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) -> pl.DataFrame:
@@ -100,13 +259,11 @@ def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) 
         "country_raw", "state", "city", "latest_funding_round", "technologies", "keywords",
         "previous_company_name", "company_linkedin_url",
     ]  # fmt: skip
-    email = cell("email")
     mapped = cells.lazy().select(
         pl.col(ROW_NUMBER).alias("source_row"),
-        pl.when(email.str.to_lowercase().is_in(_EMAIL_PLACEHOLDERS))
-        .then(None)
-        .otherwise(email)
-        .alias("email"),
+        # which file of a batch the row came from, when several are mapped at once
+        *([pl.col(_FILE)] if _FILE in cells.columns else []),
+        cell("email").alias("email_cell"),
         *[cell(name).alias(name) for name in text_columns],
         *[
             values.phone(cell(n)).alias(n)
@@ -126,7 +283,39 @@ def map_to_canonical(cells: pl.DataFrame, header: list[str], fmt: VendorFormat) 
         dates.date(cell("latest_funding_date")).alias("latest_funding_date"),
         dates.date(cell("job_start_date")).alias("job_start_date"),
     )
-    return _derive(mapped).collect()
+    return _derive(_email_checked(mapped)).collect()
+
+
+def _email_checked(mapped: pl.LazyFrame) -> pl.LazyFrame:
+    """The email cell's address (display name, `mailto:` and stray whitespace removed) when
+    email-validator accepts it; otherwise null, with the cell kept in `data_quality`.
+
+    A bad email is a flaw of the cell, not of the row: the row keeps its other identities
+    (LinkedIn, name at a company) and links by them.
+    """
+    cell, address, valid = pl.col("email_cell"), pl.col("_address"), pl.col("_valid")
+    quoted = pl.lit("'") + cell.str.replace_all("'", "\\'", literal=True) + pl.lit("'")
+    problem = (
+        pl.when(cell.is_null() | valid)
+        .then(None)
+        .when(pl.col("_placeholder"))
+        .then(pl.lit("email: ") + quoted + pl.lit(" is a placeholder, not an address"))
+        .when(address.str.count_matches("@") > 1)
+        .then(pl.lit("email: ") + quoted + pl.lit(" is not one valid address"))
+        .otherwise(pl.lit("email: ") + quoted + pl.lit(" is not a valid address"))
+    )
+    # each rule once per row, in its own step: Polars would otherwise repeat it per use
+    placeholder = cell.str.strip_chars().str.to_lowercase().is_in(_EMAIL_PLACEHOLDERS)
+    return (
+        mapped.with_columns(
+            address_in_cell(cell).alias("_address"),
+            placeholder.alias("_placeholder"),
+            normalize_email(cell).is_not_null().alias("_valid"),
+        )
+        .with_columns(pl.col("_valid") & ~pl.col("_placeholder"))
+        .with_columns(pl.when(valid).then(address).alias("email"), problem.alias("data_quality"))
+        .drop("email_cell", "_address", "_placeholder", "_valid")
+    )
 
 
 def _derive(mapped: pl.LazyFrame) -> pl.LazyFrame:
@@ -186,11 +375,6 @@ def has_identity() -> pl.Expr:
 
 
 NO_IDENTITY = "no identity: needs an email, a LinkedIn URL or member id, or a name with a company"
-SHIFTED_EMAIL = (
-    "email cell holds no address: the row's columns are probably shifted "
-    "(an unquoted comma in an earlier cell)"
-)
-_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # cells vendors fill in where they have no address; they mean "no email", not a bad row
 _EMAIL_PLACEHOLDERS = ["n/a", "na", "-", "none", "null", "unknown", "email_not_unlocked@domain.com"]
 
@@ -198,96 +382,196 @@ _EMAIL_PLACEHOLDERS = ["n/a", "na", "-", "none", "null", "unknown", "email_not_u
 def row_problem() -> pl.Expr:
     """Why a mapped record cannot be used (null when it can).
 
-    A value in the email column that is not an address means the row was read with its
-    columns out of place: a parser that tolerates a stray trailing delimiter keeps the field
-    count right while every later cell has moved.
+    Only a record that names no one is refused here; a broken record structure (a field count
+    other than the header's, broken quoting) was refused by the reader already, and a bad
+    cell is nulled and flagged in `data_quality` on a kept row.
     """
-    return (
-        pl.when(pl.col("email").is_not_null() & ~pl.col("email").str.contains(_EMAIL_SHAPE))
-        .then(pl.lit(SHIFTED_EMAIL))
-        .when(~has_identity())
-        .then(pl.lit(NO_IDENTITY))
-    )
+    return pl.when(~has_identity()).then(pl.lit(NO_IDENTITY))
 
 
-def _rejects_frame(
-    source_file: str,
-    vendor: str | None,
-    rows: list[int | None],
-    reasons: list[str],
-    raw: list[str | None],
-) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "vendor": [vendor] * len(rows),
-            "source_file": [source_file] * len(rows),
-            "source_row": rows,
-            "reason": reasons,
-            "raw_record": raw,
-        },
-        schema={"vendor": pl.String, "source_file": pl.String, "source_row": pl.Int64,
-                "reason": pl.String, "raw_record": pl.String},
-    )  # fmt: skip
-
-
-def split_file(
-    read: CsvRead,
-    source_file: str,
-    declared_vendors: Collection[str],
-    full_cells: Callable[[], pl.DataFrame] | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame, str | None]:
-    """One file -> (canonical records, rejects, vendor key). Together they hold every row.
-
-    When `read` holds only the mapped columns, `full_cells` gives every column, so a
-    rejected row keeps all its cells; it is called only when some row is rejected.
-    """
-    parse_rejects = _rejects_frame(
-        source_file,
-        None,
-        [r.source_row for r in read.rejects],
-        [r.reason for r in read.rejects],
-        [r.raw_record for r in read.rejects],
-    )
-    fmt = recognise_vendor(read.header) if read.header else None
-    whole_file_reason = None
+def _whole_file_reason(
+    fmt: VendorFormat | None, header: list[str], declared_vendors: Collection[str]
+) -> str | None:
+    """Why every row of a file is held back (unknown format, undeclared vendor), or None."""
     if fmt is None:
-        whole_file_reason = f"unrecognised export format (header: {', '.join(read.header[:8])})"
-    elif fmt.key not in declared_vendors:
-        whole_file_reason = (
+        return f"unrecognised export format (header: {', '.join(header[:8])})"
+    if fmt.key not in declared_vendors:
+        return (
             f"vendor '{fmt.key}' is not declared for this source in the provenance manifest "
             f"(declared: {', '.join(sorted(declared_vendors)) or 'none'})"
         )
-    vendor = fmt.key if fmt else None
-    if whole_file_reason is not None or fmt is None:
-        held = _rejects_frame(
-            source_file,
-            vendor,
-            read.cells[ROW_NUMBER].to_list(),
-            [whole_file_reason or ""] * read.cells.height,
-            record_as_json(read.cells).to_list(),
-        )
-        return pl.DataFrame(schema=CANONICAL_SCHEMA), pl.concat([parse_rejects, held]), vendor
+    return None
 
-    parse_rejects = parse_rejects.with_columns(pl.lit(vendor).alias("vendor"))
-    mapped = map_to_canonical(read.cells, read.header, fmt)
+
+@dataclass
+class _FileRead:
+    """One text export as read, waiting to be mapped with the other files of its header."""
+
+    source_file: str
+    pulled_at: datetime
+    export: ExportFile
+    read: CsvRead
+    fmt: VendorFormat | None
+    held_reason: str | None
+    # every cell of the file, when `read` holds only the mapped ones (for rejected rows)
+    full_cells: Callable[[], pl.DataFrame] | None
+
+
+# a reject before the pull's lineage is added: the file (index in the pull) and the row
+_UNUSABLE_SCHEMA = {_FILE: pl.Int64, "source_row": pl.Int64, "reason": pl.String,
+                    "raw_record": pl.String}  # fmt: skip
+
+
+def _unusable(file: int, rows: Any, reasons: Any, raw: Any) -> pl.DataFrame:
+    return pl.DataFrame(
+        {_FILE: [file] * len(rows), "source_row": rows, "reason": reasons, "raw_record": raw},
+        schema=_UNUSABLE_SCHEMA,
+    )
+
+
+def _map_files(files: list[_FileRead]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Files that share a vendor and a header, mapped in one pass: (records, unusable rows).
+
+    Mapping is one Polars plan per call; 500 small files of one export tool cost one plan,
+    not 500. Both frames carry `_FILE`, the index of the file in `files`.
+    """
+    fmt = files[0].fmt
+    assert fmt is not None
+    cells = pl.concat(
+        [f.read.cells.with_columns(pl.lit(i, dtype=pl.Int64).alias(_FILE))
+         for i, f in enumerate(files)]
+    )  # fmt: skip
+    mapped = map_to_canonical(cells, files[0].read.header, fmt)
     reasons = mapped.select(row_problem()).to_series()
     records = mapped.filter(reasons.is_null())
-    refused = read.cells.with_columns(reasons.alias("reason")).filter(
-        pl.col("reason").is_not_null()
+    refused = cells.select(_FILE, ROW_NUMBER).with_columns(reasons.alias("reason"))
+    refused = refused.filter(pl.col("reason").is_not_null())
+    unusable = [pl.DataFrame(schema=_UNUSABLE_SCHEMA)]
+    # per file with refused rows: a reject keeps every cell of its row, read again if need be
+    for (index,), rows in refused.group_by(_FILE, maintain_order=True):
+        file = files[int(index)]  # type: ignore[arg-type]
+        full = file.full_cells() if file.full_cells else file.read.cells
+        kept = full.join(rows.select(ROW_NUMBER, "reason"), on=ROW_NUMBER)
+        unusable.append(
+            _unusable(int(index), kept[ROW_NUMBER], kept["reason"],  # type: ignore[arg-type]
+                      record_as_json(kept.drop("reason")))
+        )  # fmt: skip
+    return records, pl.concat(unusable)
+
+
+def _file_rejects(files: list[_FileRead]) -> pl.DataFrame:
+    """The rows the reader refused, and every row of files held back whole."""
+    frames = [pl.DataFrame(schema=_UNUSABLE_SCHEMA)]
+    for i, f in enumerate(files):
+        refused = f.read.rejects
+        frames.append(
+            _unusable(i, [r.source_row for r in refused], [r.reason for r in refused],
+                      [r.raw_record for r in refused])
+        )  # fmt: skip
+        if f.held_reason is not None:
+            cells = f.read.cells
+            frames.append(
+                _unusable(i, cells[ROW_NUMBER], [f.held_reason] * cells.height,
+                          record_as_json(cells))
+            )  # fmt: skip
+    return pl.concat(frames)
+
+
+def _assemble(files: list[_FileRead]) -> tuple[pl.DataFrame, pl.DataFrame, list[FileReport]]:
+    """Every file's rows, mapped per (vendor, header) group: records, rejects, reports."""
+    groups: dict[tuple, list[int]] = {}
+    for i, f in enumerate(files):
+        if f.held_reason is None and f.fmt is not None:
+            key = (f.fmt.key, tuple(f.read.header), tuple(f.read.cells.columns))
+            groups.setdefault(key, []).append(i)
+    record_frames, reject_frames = [], [_file_rejects(files)]
+    for members in groups.values():
+        records, unusable = _map_files([files[i] for i in members])
+        # back from the group's file index to the pull's
+        to_pull = pl.col(_FILE).replace_strict(list(range(len(members))), members)
+        record_frames.append(records.with_columns(to_pull))
+        reject_frames.append(unusable.with_columns(to_pull))
+    by_file = pl.DataFrame(
+        {_FILE: list(range(len(files))),
+         "vendor": [f.fmt.key if f.fmt else None for f in files],
+         "source_file": [f.source_file for f in files],
+         "pulled_at": [f.pulled_at for f in files]},
+        schema={_FILE: pl.Int64, "vendor": pl.String, "source_file": pl.String,
+                "pulled_at": pl.Datetime("us", "UTC")},
+    )  # fmt: skip
+    with_file = {**CANONICAL_SCHEMA, _FILE: pl.Int64}
+    records = pl.concat(
+        [pl.DataFrame(schema=with_file), *(conform(f, with_file) for f in record_frames)]
     )
-    if refused.height and full_cells is not None:
-        refused = full_cells().join(refused.select(ROW_NUMBER, "reason"), on=ROW_NUMBER)
-    unusable = _rejects_frame(
-        source_file,
-        vendor,
-        refused[ROW_NUMBER].to_list(),
-        refused["reason"].to_list(),
-        record_as_json(refused.drop("reason")).to_list(),
+    records = records.drop("vendor", "source_file", "pulled_at").join(
+        by_file, on=_FILE, how="left"
     )
-    records = records.with_columns(
-        pl.lit(vendor).alias("vendor"), pl.lit(source_file).alias("source_file")
+    rejects = pl.concat(reject_frames).join(by_file, on=_FILE, how="left")
+    counts = (
+        by_file.select(_FILE)
+        .join(records.group_by(_FILE).len("records"), on=_FILE, how="left")
+        .join(rejects.group_by(_FILE).len("rejects"), on=_FILE, how="left")
+        .fill_null(0)
+        .sort(_FILE)
     )
-    return records, pl.concat([parse_rejects, unusable]), vendor
+    reports = [
+        FileReport(f.source_file, f.read.sha256, f.read.encoding, f.fmt.key if f.fmt else None,
+                   f.read.data_rows, n_records, n_rejects, f.pulled_at, f.export.delimiter,
+                   f.export.preamble_lines)
+        for f, n_records, n_rejects in zip(
+            files, counts["records"].to_list(), counts["rejects"].to_list(), strict=True)
+    ]  # fmt: skip
+    return records.drop(_FILE), rejects.drop(_FILE), reports
+
+
+class ExportReadError(ValueError):
+    """A file the reader failed on in a way it has no reject for; the message names it."""
+
+
+def _is_vendor_header(cells: list[str]) -> bool:
+    return recognise_vendor(cells) is not None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A text export sniffed, recognised and waiting to be read with others of its layout."""
+
+    source_file: str
+    pulled_at: datetime
+    export: ExportFile
+    fmt: VendorFormat | None
+    held_reason: str | None
+    columns: frozenset[str] | None  # the mapped columns, when only those need reading
+
+
+def _plan(
+    export: ExportFile, source_file: str, pulled_at: datetime, declared_vendors: Collection[str]
+) -> _Planned:
+    fmt = recognise_vendor(export.header) if export.header else None
+    held = _whole_file_reason(fmt, export.header, declared_vendors) if export.header else None
+    # a declared vendor's file is read for the columns its mapping uses, nothing more
+    columns = frozenset(fmt.used_headers(export.header)) if fmt and held is None else None
+    return _Planned(source_file, pulled_at, export, fmt, held, columns)
+
+
+def _read_planned(con: duckdb.DuckDBPyConnection, planned: list[_Planned]) -> list[_FileRead]:
+    """Read the planned exports, those of one layout (header, delimiter) in one scan each."""
+    layouts: dict[tuple, list[int]] = {}
+    for i, p in enumerate(planned):
+        key = (tuple(p.export.header), p.export.delimiter, p.columns)
+        layouts.setdefault(key, []).append(i)
+    reads: dict[int, CsvRead] = {}
+    for (_, _, columns), members in layouts.items():
+        exports = [planned[i].export for i in members]
+        for i, read in zip(members, read_many_csv_cells(con, exports, columns), strict=True):
+            reads[i] = read
+    files = []
+    for i, p in enumerate(planned):
+        read = reads[i]
+        full = (lambda e=p.export: read_csv_cells(con, e).cells) if p.columns else None
+        held = p.held_reason if read.header else None  # no header, no rows to hold back
+        files.append(_FileRead(p.source_file, p.pulled_at, p.export, read, p.fmt, held, full))
+    return files
 
 
 def pull_source_from_inbox(
@@ -297,54 +581,61 @@ def pull_source_from_inbox(
     *,
     declared_vendors: Collection[str],
     consent_basis: str | None,
+    now: datetime | None = None,
 ) -> SourcePull:
     """Read every export in `inbox/<source>/` into one pull of that source.
 
     With no declared provenance (`declared_vendors` empty) every row is held back as a
-    reject, so nothing unaccounted-for reaches the union.
+    reject, so nothing unaccounted-for reaches the union. Files not read are listed in
+    `skipped`; no file date is later than `now` (default: the wall clock). A file the
+    reader fails on outright raises `ExportReadError` naming it, so no partial pull is kept.
     """
-    paths = source_files(inbox, source)
-    record_frames: list[pl.DataFrame] = []
-    reject_frames: list[pl.DataFrame] = []
-    reports: list[FileReport] = []
-    for path in paths:
-        source_file = path.relative_to(inbox).as_posix()
-        export = open_export(path)
-        fmt = recognise_vendor(export.header)
-        # a declared vendor's file is read for the columns its mapping uses, nothing more
-        mapped_only = fmt is not None and fmt.key in declared_vendors
-        columns = fmt.used_headers(export.header) if mapped_only and fmt else None
-        read = read_csv_cells(con, export, columns)
-        pulled_at = dates.exported_at(path)
-        records, rejects, vendor = split_file(
-            read,
-            source_file,
-            declared_vendors,
-            full_cells=(lambda e=export: read_csv_cells(con, e).cells) if columns else None,
-        )
-        stamp = [pl.lit(pulled_at).cast(pl.Datetime("us", "UTC")).alias("pulled_at")]
-        record_frames.append(records.with_columns(stamp))
-        reject_frames.append(rejects.with_columns(stamp))
-        reports.append(
-            FileReport(source_file, read.sha256, read.encoding, vendor, read.data_rows,
-                       records.height, rejects.height, pulled_at)
-        )  # fmt: skip
+    now = now or datetime.now(tz=UTC)
+    source_folder = f"{inbox / source}/"
+    paths, skipped = survey_source_folder(inbox, source)
+    planned: list[_Planned] = []
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="leadgen-inbox-") as workdir:
+        for path in paths:
+            source_file = _relative(path, inbox)
+            pulled_at, warning = dates.file_date(path, now, source_file)
+            if warning:
+                warnings.append(warning)
+            try:
+                if export_kind(path.name) == "text":
+                    members = [(source_file, path)]
+                else:
+                    unpacked, not_read = expand_container(path, Path(workdir), _is_vendor_header)
+                    skipped += [
+                        SkippedInput(f"{source_file}#{display_path(label)}", reason)
+                        for label, reason in not_read
+                    ]
+                    members = [
+                        (f"{source_file}#{display_path(part.label)}", part.path)
+                        for part in unpacked
+                    ]
+                for member_file, member_path in members:
+                    export = open_export(member_path, _is_vendor_header)
+                    planned.append(_plan(export, member_file, pulled_at, declared_vendors))
+            except ValueError as error:
+                if export_kind(path.name) == "text":
+                    raise ExportReadError(f"{source_file}: could not be read: {error}") from error
+                skipped.append(SkippedInput(source_file, f"unreadable file: {error}"))
+            except (duckdb.Error, OSError, EOFError, csv.Error) as error:
+                raise ExportReadError(f"{source_file}: could not be read: {error}") from error
+        try:
+            files = _read_planned(con, planned)
+        except (duckdb.Error, OSError, csv.Error) as error:
+            raise ExportReadError(f"{source_folder}: could not be read: {error}") from error
+        records, rejects, reports = _assemble(files)
     snapshot_id = snapshot_id_for(source, [(r.source_file, r.sha256) for r in reports])
-    pulled_at = max((r.pulled_at for r in reports), default=datetime.now(tz=UTC))
+    pulled_at = max((r.pulled_at for r in reports), default=now)
     lineage = [
         pl.lit(snapshot_id).alias("snapshot_id"),
         pl.lit(source).alias("source"),
         pl.lit(consent_basis, dtype=pl.String).alias("consent_basis"),
     ]
-    records = conform(
-        pl.concat([conform(f) for f in record_frames]).with_columns(lineage)
-        if record_frames
-        else pl.DataFrame(schema=CANONICAL_SCHEMA)
-    )
-    rejects = conform(
-        pl.concat([conform(f, REJECT_SCHEMA) for f in reject_frames]).with_columns(lineage[:2])
-        if reject_frames
-        else pl.DataFrame(schema=REJECT_SCHEMA),
-        REJECT_SCHEMA,
-    )
-    return SourcePull(source, snapshot_id, pulled_at, records, rejects, reports)
+    records = conform(records.with_columns(lineage))
+    rejects = conform(rejects.with_columns(lineage[:2]), REJECT_SCHEMA)
+    skipped = sorted(skipped, key=lambda s: s.path)
+    return SourcePull(source, snapshot_id, pulled_at, records, rejects, reports, skipped, warnings)
