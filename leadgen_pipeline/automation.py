@@ -9,6 +9,9 @@ the same cadences, and a sensor on the inbox.
   is missing or in progress: one monthly pull flows through the union and verification.
 - Verification also runs each day at 06:00 UTC: verdicts leave their TTL day by day, and a
   run pays only for those (and for addresses it never saw).
+- Lead scores (parked leads included) and the CRM's deals are rebuilt on the 1st of each
+  month at 05:00 UTC as well, with the monthly pulls, since new signals and closed deals
+  arrive on their own.
 - Each source asset carries a freshness policy: it warns when its cadence has passed without
   a pull and fails a week later.
 - `inbox_exports` watches the inbox: a new export file (new content, whatever its name)
@@ -45,6 +48,14 @@ FRESHNESS_BY_CADENCE = {
 # then fails its step with the file's problems, and the UI shows why
 FALLBACK_CADENCE = "monthly"
 DAILY_RECHECK_CRON = "0 6 * * *"
+# parked leads are scored again each month as new signals arrive, and the closed-won
+# analysis runs monthly, whether or not anything upstream changed
+MONTHLY_CRON = CRON_BY_CADENCE["monthly"]  # with the monthly pulls: one wave, not two
+MONTHLY_KEYS = (
+    dg.AssetKey(["score", "lead_scores"]),
+    dg.AssetKey(["score", "score_history"]),
+    dg.AssetKey(["feedback", "deals"]),
+)
 AUTOMATION_SENSOR = "leadgen_automation"
 INBOX_SENSOR = "inbox_exports"
 
@@ -56,6 +67,7 @@ FOLDER_ASSETS: dict[str, tuple[dg.AssetKey, ...]] = {
     **{source: (dg.AssetKey(["raw", source]),) for source in SOURCES},
     "suppression": (dg.AssetKey(["compliance", "suppressions"]),),
     "verifications": VERIFY_KEYS,
+    "crm": (dg.AssetKey(["feedback", "deals"]),),
 }
 
 
@@ -82,13 +94,17 @@ def _most_frequent(cadences: set[str]) -> str:
     return "monthly" if "monthly" in cadences or not cadences else "quarterly"
 
 
-def daily_recheck() -> dg.AutomationCondition:
-    """Once a day, whatever changed upstream; never while a run of the asset is going on."""
+def on_tick(cron: str, label: str) -> dg.AutomationCondition:
+    """At each tick of `cron`, whatever changed upstream; never while the asset is running."""
     return (
-        dg.AutomationCondition.cron_tick_passed(DAILY_RECHECK_CRON).since_last_handled()
+        dg.AutomationCondition.cron_tick_passed(cron).since_last_handled()
         & ~dg.AutomationCondition.any_deps_missing()
         & ~dg.AutomationCondition.in_progress()
-    ).with_label(f"daily_recheck({DAILY_RECHECK_CRON}, UTC)")
+    ).with_label(f"{label}({cron}, UTC)")
+
+
+def daily_recheck() -> dg.AutomationCondition:
+    return on_tick(DAILY_RECHECK_CRON, "daily_recheck")
 
 
 def _automated(
@@ -108,6 +124,9 @@ def _automated(
     condition = dg.AutomationCondition.eager()
     if spec.key in VERIFY_KEYS:
         condition = (condition | daily_recheck()).with_label("eager_or_daily_recheck")
+    elif spec.key in MONTHLY_KEYS:
+        monthly = on_tick(MONTHLY_CRON, "monthly")
+        condition = (condition | monthly).with_label("eager_or_monthly")
     return spec.replace_attributes(automation_condition=condition)
 
 

@@ -22,7 +22,7 @@ from leadgen_pipeline_tests.test_definitions import EXPECTED_KEYS
 RAW_SOURCES = {"raw/apollo", "raw/cognism", "raw/sales_navigator", "raw/directory"}
 CONFIG = {"config/icp_segments", "config/source_provenance"}
 VERIFY = {"verify/email_checks", "verify/ledger"}
-AFTER_VERIFY = {"verify/sendable_contacts", "verify/suppression_list"}
+MONTHLY = {"score/lead_scores", "score/score_history", "feedback/deals"}
 # everything that follows its upstream (raw/rejects is built from the pulls)
 DOWNSTREAM = EXPECTED_KEYS - RAW_SOURCES - CONFIG
 QUARTER_STARTS = {1, 4, 7, 10}
@@ -116,13 +116,33 @@ def test_downstream_follows_each_pull_once(year: dict[datetime, Counter[str]]) -
         assert max(requested.values(), default=0) <= 1, (at, requested)
 
 
+def after_verification() -> set[str]:
+    """Every asset downstream of verification, from the graph itself."""
+    graph = bound_defs(PROJECT, PROJECT / "data/sample").resolve_asset_graph()
+    selection = dg.AssetSelection.assets(*(AssetKey.from_user_string(k) for k in VERIFY))
+    keys = selection.downstream().resolve(graph)
+    return {k.to_user_string() for k in keys} - VERIFY
+
+
 def test_verification_rechecks_daily_without_a_pull(year: dict[datetime, Counter[str]]) -> None:
     # the 15th at 05:00 is after the daily 06:00 tick of the 14th: verification only, and what
-    # follows it (the sendable list and the complete suppression list)
+    # follows it (the sendable list, the complete suppression list, and what reads them)
     assert sum(at.day == 15 for at in year) == len(MID_MONTH_LOOKS)
+    downstream = after_verification()
+    assert {"verify/sendable_contacts", "verify/suppression_list"} <= downstream
     for at, requested in year.items():
         if at.day == 15:
-            assert set(requested) == VERIFY | AFTER_VERIFY, at
+            assert set(requested) == VERIFY | downstream, at
+
+
+def test_scores_and_deals_are_rebuilt_monthly(year: dict[datetime, Counter[str]]) -> None:
+    present = MONTHLY & EXPECTED_KEYS
+    assert "feedback/deals" in present
+    for at, requested in year.items():
+        if at.day == 1:
+            assert present <= set(requested), at
+        else:  # no tick of its own mid-month, and nothing it reads changed
+            assert "feedback/deals" not in requested, at
 
 
 def test_every_source_has_a_freshness_policy_by_its_cadence(tmp_path: Path) -> None:
@@ -167,7 +187,10 @@ def test_the_inbox_sensor_asks_for_a_pull_once_per_new_export(tmp_path: Path) ->
 
     (inbox / "suppression/opt_outs-2026-12-01.csv").write_text("email\nzed@example.org\n")
     (inbox / "crm/hubspot-deals-2026-12-01.csv").write_text("Deal Name\nRenewal\n")
+    (inbox / "notes/call-notes-2026-12-01.csv").parent.mkdir()
+    (inbox / "notes/call-notes-2026-12-01.csv").write_text("note\nhello\n")
     requests, _ = _look(inbox, cursor)
     assert [r.asset_selection for r in requests] == [
-        [dg.AssetKey(["compliance", "suppressions"])]  # no asset reads crm/ yet
-    ]
+        [dg.AssetKey(["feedback", "deals"])],  # crm/
+        [dg.AssetKey(["compliance", "suppressions"])],
+    ]  # `notes/` is read by no asset: logged, not pulled
