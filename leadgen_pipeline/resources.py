@@ -18,9 +18,11 @@ from leadgen_pipeline.clients.apollo import ApolloClient
 from leadgen_pipeline.clients.billing import BillingRules
 from leadgen_pipeline.clients.bulk import BULK_VERIFIERS, BulkVerifier
 from leadgen_pipeline.clients.http import RetryPolicy
+from leadgen_pipeline.clients.llm import LlmClient
 from leadgen_pipeline.clients.millionverifier import MillionVerifierVerifier
 from leadgen_pipeline.clients.neverbounce import NeverBounceVerifier
 from leadgen_pipeline.clients.verifiers import HttpVerifier
+from leadgen_pipeline.clients.web import WebFetcher
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.kernel import dates, settings
 from leadgen_pipeline.kernel.store import publish_copy
@@ -275,3 +277,63 @@ def local_resources() -> dict[str, dg.ConfigurableResource]:
         "verifier": verifier_from_env(),
     }
 
+
+class ResearchResource(dg.ConfigurableResource):
+    """The OpenAI-compatible model for AI account research, and the page fetcher that
+    checks its claims. Research runs only when `base_url`, `api_key` and `model` are all
+    set (`LLM_BASE_URL`, `LLM_API_KEY`, `LLM_MODEL`); `max_cost_usd` caps one run's spend
+    (`LLM_MAX_COST_USD`); `web_mirror` fetches `https://<host>/<path>` from
+    `<mirror>/<host>/<path>` (`LEADGEN_WEB_MIRROR`, for tests and air-gapped runs)."""
+
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    max_cost_usd: float | None = None
+    web_mirror: str | None = None
+    llm_timeout_s: float = 60.0
+    web_timeout_s: float = 10.0
+    max_page_bytes: int = 2_000_000
+    max_attempts: int = 4
+    retry_base_delay_s: float = 1.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.api_key and self.model)
+
+    @contextmanager
+    def clients(self) -> Iterator[tuple[LlmClient | None, WebFetcher | None]]:
+        """The model and the fetcher, or `(None, None)` when research is off."""
+        if not self.enabled:
+            yield None, None
+            return
+        policy = RetryPolicy(max_attempts=self.max_attempts, base_delay_s=self.retry_base_delay_s)
+        llm = LlmClient(
+            base_url=self.base_url or "",
+            api_key=self.api_key or "",
+            model=self.model or "",
+            timeout_s=self.llm_timeout_s,
+            policy=policy,
+        )
+        fetcher = WebFetcher(
+            mirror=self.web_mirror, timeout_s=self.web_timeout_s, max_bytes=self.max_page_bytes
+        )
+        with llm, fetcher:
+            yield llm, fetcher
+
+
+def research_from_env() -> ResearchResource:
+    """Research on when `LLM_BASE_URL`, `LLM_API_KEY` and `LLM_MODEL` are set; the key is
+    bound as an EnvVar, never a value."""
+    budget = os.environ.get("LLM_MAX_COST_USD")
+    common = {
+        "max_cost_usd": float(budget) if budget else None,
+        "web_mirror": os.environ.get("LEADGEN_WEB_MIRROR") or None,
+    }
+    if not all(os.environ.get(v) for v in ("LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL")):
+        return ResearchResource(**common)
+    return ResearchResource(
+        base_url=os.environ["LLM_BASE_URL"],
+        api_key=dg.EnvVar("LLM_API_KEY"),
+        model=os.environ["LLM_MODEL"],
+        **common,
+    )

@@ -118,7 +118,6 @@ def format_employee_range(employee_range: EmployeeRange) -> str:
     return f"{low}," if high is None else f"{low},{high}"
 
 
-
 class ApolloRateLimitExhausted(ProviderError):
     """Apollo's daily request budget (or a window longer than the client may wait) is spent."""
 

@@ -211,6 +211,27 @@ class Disqualifiers(ConfigModel):
         return values
 
 
+class Enrichment(ConfigModel):
+    """What enrichment collects for this segment, and no more.
+
+    `relevant_technologies`: technologies worth naming on a lead (default: the segment's
+    tech_stack signal terms). `signal_window_days`: how old a signal or hook may be on a
+    lead (default: the longest `lookback_days` of the segment's buying signals).
+    `primary_sources`: registrable domains, besides the company's own, whose pages may
+    verify a researched claim (a regulator's register, a stock exchange's filings).
+    """
+
+    relevant_technologies: list[Keyword] = Field(default_factory=list)
+    signal_window_days: int | None = Field(default=None, gt=0)
+    primary_sources: list[Domain] = Field(default_factory=list)
+
+    @field_validator("relevant_technologies", "primary_sources")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        reject_duplicates(values)
+        return values
+
+
 class IcpSegment(ConfigModel):
     """One operational ICP segment, exactly as its file states it, plus where it came from.
 
@@ -229,6 +250,7 @@ class IcpSegment(ConfigModel):
     seniorities: list[Seniority]
     buying_signals: list[BuyingSignal]
     disqualifiers: Disqualifiers = Field(default_factory=Disqualifiers)
+    enrichment: Enrichment = Field(default_factory=Enrichment)
     notes: Text | None = None
     source_file: str | None = None
     source_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
@@ -285,6 +307,23 @@ class IcpSegment(ConfigModel):
         if clashes:
             raise ValueError("; ".join(clashes))
         return disqualifiers
+
+
+    @property
+    def relevant_technologies(self) -> list[str]:
+        """The technologies enrichment names on a lead: the file's list, else every
+        tech_stack signal's terms."""
+        if self.enrichment.relevant_technologies:
+            return list(self.enrichment.relevant_technologies)
+        terms = [t for s in self.buying_signals if s.kind == "tech_stack" for t in s.match]
+        return list(dict.fromkeys(terms))
+
+    @property
+    def signal_window_days(self) -> int:
+        """How old a signal on a lead may be: the file's window, else the longest lookback."""
+        if self.enrichment.signal_window_days is not None:
+            return self.enrichment.signal_window_days
+        return max(signal.lookback_days for signal in self.buying_signals)
 
 
 def icp_file_sha(path: Path) -> str:
@@ -382,6 +421,9 @@ SEGMENTS_SCHEMA: dict[str, pl.DataType] = {
     "disqualifier_domains": pl.List(pl.String()),
     "disqualifier_industries": pl.List(pl.String()),
     "disqualifier_titles": pl.List(pl.String()),
+    "relevant_technologies": pl.List(pl.String()),
+    "signal_window_days": pl.Int64(),
+    "primary_sources": pl.List(pl.String()),
     "source_file": pl.String(),
     "source_sha256": pl.String(),
 }
@@ -405,6 +447,9 @@ def segments_frame(segments: Sequence[IcpSegment]) -> pl.DataFrame:
             "disqualifier_domains": segment.disqualifiers.domains,
             "disqualifier_industries": segment.disqualifiers.industries,
             "disqualifier_titles": segment.disqualifiers.titles,
+            "relevant_technologies": segment.relevant_technologies,
+            "signal_window_days": segment.signal_window_days,
+            "primary_sources": segment.enrichment.primary_sources,
             "source_file": segment.source_file,
             "source_sha256": segment.source_sha256,
         }

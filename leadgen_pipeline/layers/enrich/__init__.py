@@ -1,0 +1,1 @@
+"""The enrichment layer: dated buying signals with evidence, and one row per sendable lead."""
