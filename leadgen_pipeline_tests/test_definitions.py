@@ -34,7 +34,40 @@ EXPECTED_DEPS = {
     "verify/ledger": {"core/contacts", "compliance/suppressions"},
     "verify/sendable_contacts": {"verify/email_checks", "core/contacts"},
     "verify/suppression_list": {"verify/email_checks", "compliance/suppressions"},
+    "enrich/signals": RAW
+    | {"core/contact_links", "core/accounts", "compliance/suppressions", "config/icp_segments"},
+    "enrich/research_ledger": RAW
+    | {"core/contact_links", "core/accounts", "compliance/suppressions", "config/icp_segments"},
+    "enrich/leads": {
+        "verify/sendable_contacts",
+        "core/contacts",
+        "core/accounts",
+        "enrich/signals",
+        "config/icp_segments",
+    },
     "feedback/deals": {"core/contact_links", "core/accounts"},
+    "score/icp_fit": {
+        "core/contacts", "core/accounts", "config/icp_segments", "verify/sendable_contacts",
+    },
+    "score/lead_scores": {"score/icp_fit", "enrich/signals", "config/icp_segments"},
+    "score/score_history": {"score/icp_fit", "enrich/signals", "config/icp_segments"},
+    "score/routed_leads": {
+        "score/lead_scores", "score/icp_fit", "core/contacts", "verify/sendable_contacts",
+        "verify/email_checks", "compliance/suppressions", "enrich/leads", "enrich/signals",
+        "config/source_provenance",
+    },
+    "score/handoff_exports": {
+        "score/routed_leads", "core/contacts", "enrich/leads", "enrich/signals",
+    },
+    "marts/funnel": RAW | {
+        "core/contacts", "verify/sendable_contacts", "score/icp_fit", "score/lead_scores",
+        "score/routed_leads", "config/icp_segments",
+    },
+    "marts/qualified_leads": {"score/routed_leads", "core/contacts"},
+    "marts/source_performance": RAW | {
+        "core/contacts", "verify/sendable_contacts", "score/icp_fit", "score/routed_leads",
+        "config/source_provenance", "verify/ledger", "enrich/research_ledger",
+    },
 }
 EXPECTED_KEYS = set(EXPECTED_DEPS)
 

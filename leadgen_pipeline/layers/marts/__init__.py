@@ -1,0 +1,1 @@
+"""The analyst marts: documented DuckDB views over the pipeline's tables."""

@@ -1,0 +1,1 @@
+"""The qualification layer: ICP fit with reasons, buying-signal tiers, routing, handoffs."""
