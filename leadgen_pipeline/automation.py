@@ -68,6 +68,11 @@ FOLDER_ASSETS: dict[str, tuple[dg.AssetKey, ...]] = {
     "suppression": (dg.AssetKey(["compliance", "suppressions"]),),
     "verifications": VERIFY_KEYS,
     "crm": (dg.AssetKey(["feedback", "deals"]),),
+    # signals and research are written in one step
+    **dict.fromkeys(
+        ("signals", "intent"),
+        (dg.AssetKey(["enrich", "signals"]), dg.AssetKey(["enrich", "research_ledger"])),
+    ),
 }
 
 

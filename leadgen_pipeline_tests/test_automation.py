@@ -189,8 +189,10 @@ def test_the_inbox_sensor_asks_for_a_pull_once_per_new_export(tmp_path: Path) ->
     (inbox / "crm/hubspot-deals-2026-12-01.csv").write_text("Deal Name\nRenewal\n")
     (inbox / "notes/call-notes-2026-12-01.csv").parent.mkdir()
     (inbox / "notes/call-notes-2026-12-01.csv").write_text("note\nhello\n")
+    (inbox / "intent/bombora-company-surge-2026-12-01.csv").write_text("Domain,Topic\nx.io,crm\n")
     requests, _ = _look(inbox, cursor)
     assert [r.asset_selection for r in requests] == [
         [dg.AssetKey(["feedback", "deals"])],  # crm/
+        [dg.AssetKey(["enrich", "signals"]), dg.AssetKey(["enrich", "research_ledger"])],
         [dg.AssetKey(["compliance", "suppressions"])],
     ]  # `notes/` is read by no asset: logged, not pulled
