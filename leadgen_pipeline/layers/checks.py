@@ -122,6 +122,27 @@ def check(key: dg.AssetKey, name: str, description: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=key, blocking=True, description=description)
 
 
+def no_rows(
+    con: duckdb.DuckDBPyConnection,
+    key: dg.AssetKey,
+    name: str,
+    count_sql: str,
+    counted_as: str,
+    params: dict[str, Any] | None = None,
+    **metadata: Any,
+) -> dg.AssetCheckResult:
+    """The result of check `name` on `key`: passed when `count_sql` (a `select count(*)` of
+    the rows that break the rule, read from the stored tables) counts none; the count is
+    shown as `counted_as`."""
+    ((count,),) = con.execute(count_sql, params or {}).fetchall()
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=name,
+        passed=count == 0,
+        metadata={counted_as: count, **metadata},
+    )
+
+
 def contract_spec(key: dg.AssetKey, model: type[pa.DataFrameModel]) -> dg.AssetCheckSpec:
     """The check `contract` on `key`: its table satisfies its pandera model (which also
     describes the table and its columns, see `table_metadata`)."""

@@ -4,7 +4,13 @@ import dagster as dg
 import duckdb
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    check,
+    contract_result,
+    contract_spec,
+    no_rows,
+    table_metadata,
+)
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS
 from leadgen_pipeline.layers.core.assets import ACCOUNTS, CONTACT_LINKS, CONTACTS
@@ -133,18 +139,16 @@ def one_signal_per_round(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
     """Against the stored table: two verified funding signals of one account with the same
     round name within the folding window are the same round reported twice."""
     key = round_key_sql("value.round")
-    ((twice,),) = con.execute(
+    return no_rows(
+        con,
+        SIGNALS,
+        "one_signal_per_round",
         f"""with r as (select account_domain, {key} as round, signal_date, signal_id
                       from enrich.signals where signal_type = 'funding_round' and verified)
            select count(*) from r a join r b on a.account_domain = b.account_domain
              and a.round = b.round and a.signal_id < b.signal_id
-             and abs(a.signal_date - b.signal_date) <= {SAME_ROUND_DAYS}"""
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=SIGNALS,
-        check_name="one_signal_per_round",
-        passed=twice == 0,
-        metadata={"rounds_reported_twice": twice},
+             and abs(a.signal_date - b.signal_date) <= {SAME_ROUND_DAYS}""",
+        counted_as="rounds_reported_twice",
     )
 
 

@@ -4,7 +4,13 @@ import dagster as dg
 import duckdb
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    check,
+    contract_result,
+    contract_spec,
+    no_rows,
+    table_metadata,
+)
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.core.assets import CONTACTS
 from leadgen_pipeline.layers.enrich.assets import RESEARCH_LEDGER
@@ -63,7 +69,10 @@ def funnel(duckdb: DuckDBStore) -> dg.MaterializeResult:
 def funnel_narrows(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
     """Per segment and source: raw records >= people >= verified >= fit = scored >= routed,
     and routed <= high + medium."""
-    ((widening,),) = con.execute(
+    return no_rows(
+        con,
+        FUNNEL,
+        "funnel_narrows",
         """with s as (
              select segment, source,
                sum(count) filter (where step = 1) as raw, sum(count) filter (where step = 2) as p,
@@ -73,13 +82,8 @@ def funnel_narrows(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
                sum(count) filter (where step = 6) as routed
              from marts.funnel group by all)
            select count(*) from s
-           where not (raw >= p and p >= v and v >= f and f = scored and qualified >= routed)"""
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=FUNNEL,
-        check_name="funnel_narrows",
-        passed=widening == 0,
-        metadata={"segment_source_pairs_widening": widening},
+           where not (raw >= p and p >= v and v >= f and f = scored and qualified >= routed)""",
+        counted_as="segment_source_pairs_widening",
     )
 
 

@@ -9,7 +9,13 @@ import polars as pl
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.keys import email_match_key_sql
 from leadgen_pipeline.kernel.vocab import SENDABLE_STATUSES
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    check,
+    contract_result,
+    contract_spec,
+    no_rows,
+    table_metadata,
+)
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
@@ -125,16 +131,15 @@ def every_person_against_every_segment(con: duckdb.DuckDBPyConnection) -> dg.Ass
 
 def nothing_unsafe_fits(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
     """Against the stored tables, independently of how `icp_fit` decided."""
-    ((unsafe,),) = con.execute(
+    return no_rows(
+        con,
+        ICP_FIT,
+        "nothing_unsafe_fits",
         """select count(*) from score.icp_fit f join core.contacts c using (person_id)
            where f.fit and (c.suppressed or c.stale or f.person_id not in
-                            (select person_id from verify.sendable_contacts))"""
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=ICP_FIT,
-        check_name="nothing_unsafe_fits",
-        passed=unsafe == 0,
-        metadata={"unsafe_fits": unsafe, "reasons": ", ".join(REASONS)},
+                            (select person_id from verify.sendable_contacts))""",
+        counted_as="unsafe_fits",
+        reasons=", ".join(REASONS),
     )
 
 

@@ -11,7 +11,13 @@ from leadgen_pipeline.clients.http import STOP_REASONS, ProviderError
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.keys import email_match_key_sql
 from leadgen_pipeline.kernel.vocab import LEDGER_PAID, LEDGER_POSSIBLY_CHARGED, SENDABLE_STATUSES
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    check,
+    contract_result,
+    contract_spec,
+    no_rows,
+    table_metadata,
+)
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.core.assets import CONTACTS
@@ -264,7 +270,10 @@ def nothing_unsafe_is_sendable(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckR
     # suppressions hold match keys: the send address is compared through the same key
     # (the key written once: DuckDB sets its expression up anew for each use, ~0.1 s each)
     key = email_match_key_sql("verified_email")
-    ((unsafe,),) = con.execute(
+    return no_rows(
+        con,
+        SENDABLE,
+        "nothing_unsafe_is_sendable",
         f"""with sendable as (
                select person_id, verified_email, {key} as email_key
                from verify.sendable_contacts)
@@ -277,29 +286,22 @@ def nothing_unsafe_is_sendable(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckR
                                  where key_type = 'email_key' and not hashed)
               or sha256(s.email_key) in (select key_value from compliance.suppressions
                                          where key_type = 'email_key' and hashed)""",
-        {"sendable": list(SENDABLE_STATUSES)},
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=SENDABLE,
-        check_name="nothing_unsafe_is_sendable",
-        passed=unsafe == 0,
-        metadata={"unsafe": unsafe},
+        counted_as="unsafe",
+        params={"sendable": list(SENDABLE_STATUSES)},
     )
 
 
 def verdict_within_ttl(
     con: duckdb.DuckDBPyConnection, now: datetime, ttl_days: int
 ) -> dg.AssetCheckResult:
-    ((late,),) = con.execute(
+    return no_rows(
+        con,
+        SENDABLE,
+        "verdict_within_ttl",
         "select count(*) from verify.sendable_contacts "
         f"where checked_at < $now - interval {int(ttl_days)} day",
-        {"now": now},
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=SENDABLE,
-        check_name="verdict_within_ttl",
-        passed=late == 0,
-        metadata={"older_than_ttl": late},
+        counted_as="older_than_ttl",
+        params={"now": now},
     )
 
 
