@@ -46,6 +46,24 @@ EXPECTED_DEPS = {
         "config/icp_segments",
     },
     "feedback/deals": {"core/contact_links", "core/accounts"},
+    "feedback/attribution": RAW | {
+        "feedback/deals", "score/score_history", "score/routed_leads", "enrich/signals",
+        "score/icp_fit", "core/contact_links",
+    },
+    "feedback/attribution_features": RAW | {
+        "feedback/deals", "score/score_history", "score/routed_leads", "enrich/signals",
+        "score/icp_fit", "core/contact_links",
+    },
+    "feedback/feature_lift": {"feedback/attribution", "feedback/attribution_features"},
+    "feedback/win_rates": {"feedback/attribution"},
+    "feedback/source_costs": RAW | {
+        "feedback/attribution", "core/contacts", "score/routed_leads", "verify/ledger",
+        "enrich/research_ledger", "config/source_provenance",
+    },
+    "feedback/recommendations": {
+        "feedback/feature_lift", "feedback/attribution", "score/score_history", "score/icp_fit",
+        "config/icp_segments",
+    },
     "score/icp_fit": {
         "core/contacts", "core/accounts", "config/icp_segments", "verify/sendable_contacts",
     },
@@ -67,6 +85,9 @@ EXPECTED_DEPS = {
     "marts/source_performance": RAW | {
         "core/contacts", "verify/sendable_contacts", "score/icp_fit", "score/routed_leads",
         "config/source_provenance", "verify/ledger", "enrich/research_ledger",
+    },
+    "feedback/report": {
+        "marts/funnel", "feedback/win_rates", "feedback/feature_lift", "feedback/source_costs",
     },
 }
 EXPECTED_KEYS = set(EXPECTED_DEPS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -243,6 +244,8 @@ class IcpSegment(ConfigModel):
     version: int = Field(gt=0)
     description: Text
     refresh: Refresh
+    # when someone last held the segment against closed-won deals (feedback warns after 90 days)
+    reviewed_on: date | None = None
     employee_band: EmployeeBand
     countries: list[CountryCode]
     industries: list[Keyword]
