@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -169,3 +170,26 @@ def test_a_run_launched_from_the_ui_succeeds(graphql: httpx.Client) -> None:
         )  # fmt: skip
         status = run["runOrError"]["status"]
     assert status == "SUCCESS"
+
+
+def _materialisations(env: dict[str, str], key: list[str]) -> int:
+    code = (
+        "import dagster as dg\n"
+        f"key = dg.AssetKey({key!r})\n"
+        "print(len(dg.DagsterInstance.get().fetch_materializations(key, limit=1000).records))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def test_dg_launch_materialises_into_the_project_instance(project_env: dict[str, str]) -> None:
+    # `dg` reads [tool.dg] in pyproject.toml: the same definitions, the same instance
+    key = ["config", "source_provenance"]
+    before = _materialisations(project_env, key)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("dg")), "launch", "--assets", "/".join(key)],
+        cwd=PROJECT, env=project_env, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    assert _materialisations(project_env, key) == before + 1
