@@ -50,6 +50,11 @@ def _preview_markdown(frame: pl.DataFrame) -> str:
 _CONTRACTS: dict[str, type[pa.DataFrameModel]] = {}
 
 
+def contracted_tables() -> list[str]:
+    """Every table an asset declares a contract for (once the definitions are loaded)."""
+    return sorted(_CONTRACTS)
+
+
 def contract_descriptions(table: str) -> tuple[str | None, dict[str, str]]:
     """The table's description (its contract's docstring) and each column's, from the
     contract's `pa.Field(description=...)`; nothing for a table without a contract."""

@@ -8,19 +8,31 @@ in the failing cells.
 from __future__ import annotations
 
 import pandera.polars as pa
+import polars as pl
+from pandera.engines import polars_engine as pe
 
-from leadgen_pipeline.kernel.contracts import ISO2
+from leadgen_pipeline.kernel.contracts import ISO2, UTC
 from leadgen_pipeline.layers.raw.canonical import SOURCES
+
+_PERSON_ID = r"^p_[0-9a-f]{16}$"
 
 
 class ContactLinks(pa.DataFrameModel):
     """`core.contact_links`: every raw record of the latest pulls -> one person."""
 
-    person_id: str = pa.Field(str_matches=r"^p_[0-9a-f]{16}$")
-    source: str = pa.Field(isin=list(SOURCES))
-    source_file: str
-    source_row: int = pa.Field(ge=1)
-    source_record_id: str = pa.Field(nullable=True)
+    person_id: str = pa.Field(
+        str_matches=_PERSON_ID, description="the person the record belongs to, stable across builds"
+    )
+    source: str = pa.Field(isin=list(SOURCES), description="the record's source key")
+    vendor: str = pa.Field(description="the record's vendor")
+    source_file: str = pa.Field(
+        description="the record's file relative to the inbox (or `api:<endpoint>`)"
+    )
+    source_row: int = pa.Field(ge=1, description="1-based data row in that file")
+    source_record_id: str = pa.Field(
+        nullable=True, description="the vendor's own id, when it has one"
+    )
+    snapshot_id: str = pa.Field(description="the pull the record came from")
     match_rule: str = pa.Field(
         isin=[
             "linkedin_slug",
@@ -29,36 +41,148 @@ class ContactLinks(pa.DataFrameModel):
             "vendor_key",
             "fuzzy_name_at_domain",
             "singleton",
-        ]
+        ],
+        description="the strongest rule that tied the record to its person",
+    )
+    match_evidence: str = pa.Field(
+        nullable=True,
+        description="the key value or the name pair that did it; null for a singleton",
+    )
+    record_key: str = pa.Field(
+        description="the record's identity across rebuilds: `<snapshot_id>|<source_file>#<row>`"
+    )
+    email_norm: str = pa.Field(nullable=True, description="the email address, normalised")
+    email_key: str = pa.Field(nullable=True, description="the address's match key")
+    email_is_role: bool = pa.Field(
+        nullable=True,
+        description="true for a shared inbox (info@, sales@…), never a match key; null without "
+        "a valid address",
+    )
+    linkedin_slug: str = pa.Field(
+        nullable=True, description="the public slug of the record's `linkedin_url`"
+    )
+    linkedin_member_key: str = pa.Field(
+        nullable=True,
+        description="the opaque LinkedIn member id: from `linkedin_member_id`, else "
+        "`sales_nav_url`, else an `/in/AC…` `linkedin_url`",
+    )
+    vendor_key: str = pa.Field(
+        nullable=True, description="`<vendor>:<source_record_id>`, when the vendor has an id"
+    )
+    company_domain_key: str = pa.Field(
+        nullable=True,
+        description="registrable, non-free-mail domain of `company_domain`, else "
+        "`company_website`, else the email's domain",
     )
 
     class Config:
-        strict = False
+        strict = True
 
 
 class Contacts(pa.DataFrameModel):
     """`core.contacts`: one row per person."""
 
-    person_id: str = pa.Field(unique=True, str_matches=r"^p_[0-9a-f]{16}$")
-    email: str = pa.Field(nullable=True, str_contains="@")
-    linkedin_url: str = pa.Field(nullable=True, str_startswith="https://www.linkedin.com/in/")
-    first_name: str = pa.Field(nullable=True)
-    last_name: str = pa.Field(nullable=True)
-    company_domain: str = pa.Field(nullable=True)
-    country: str = pa.Field(nullable=True, str_length=ISO2)
-    record_count: int = pa.Field(ge=1)
-    suppressed: bool
-    stale: bool
+    person_id: str = pa.Field(
+        unique=True, str_matches=_PERSON_ID, description="the person's stable id"
+    )
+    email: str = pa.Field(
+        nullable=True,
+        str_contains="@",
+        description="the surviving address, normalised; a personal one before a shared inbox",
+    )
+    linkedin_url: str = pa.Field(
+        nullable=True,
+        str_startswith="https://www.linkedin.com/in/",
+        description="the canonical public LinkedIn profile URL",
+    )
+    linkedin_member_id: str = pa.Field(
+        nullable=True, description="the opaque LinkedIn member id (ACwAA…/ACoAA…)"
+    )
+    first_name: str = pa.Field(nullable=True, description="first name")
+    last_name: str = pa.Field(nullable=True, description="last name")
+    full_name: str = pa.Field(nullable=True, description="full name")
+    title: str = pa.Field(nullable=True, description="job title (employment unit)")
+    seniority: str = pa.Field(nullable=True, description="seniority (employment unit)")
+    company_name: str = pa.Field(nullable=True, description="employer's name (employment unit)")
+    company_domain: str = pa.Field(
+        nullable=True, description="employer's registrable domain (employment unit)"
+    )
+    company_linkedin_url: str = pa.Field(
+        nullable=True, description="employer's LinkedIn page URL (employment unit)"
+    )
+    employee_count: int = pa.Field(
+        nullable=True, description="employer's number of employees (employment unit)"
+    )
+    industry: str = pa.Field(nullable=True, description="employer's industry (employment unit)")
+    country: str = pa.Field(
+        nullable=True, str_length=ISO2, description="country, ISO 3166-1 alpha-2 code"
+    )
+    city: str = pa.Field(nullable=True, description="city")
+    phone: str = pa.Field(
+        nullable=True, description="phone number in E.164: the first of direct, mobile, company"
+    )
+    do_not_call: bool = pa.Field(description="true when any of the person's records says so")
+    email_is_role_only: bool = pa.Field(
+        description="true when every address the person has is a shared inbox"
+    )
+    sources: pe.List = pa.Field(description="the sources holding the person's records")
+    vendors: pe.List = pa.Field(description="the vendors behind those records")
+    consent_bases: pe.List = pa.Field(description="the lawful bases of those records")
+    record_count: int = pa.Field(ge=1, description="how many raw records the person has")
+    first_pulled_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="the oldest pull of any of those records, UTC"
+    )
+    last_pulled_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="the newest pull of any of those records, UTC"
+    )
+    lineage: pe.Struct = pa.Field(
+        description="per field, the record its value survived from: "
+        "`<source>:<source_file>#<source_row>@<snapshot_id>`"
+    )
+    stale: bool = pa.Field(
+        description="true when the newest pull is over 90 days old: not routable until refreshed"
+    )
+    suppression_kinds: pe.List = pa.Field(
+        description="the suppression kinds that hit any of the person's records"
+    )
+    suppressed: bool = pa.Field(
+        description="true when any of the person's records is suppressed (survives merges)"
+    )
 
     class Config:
-        strict = False
+        strict = True
 
 
 class Accounts(pa.DataFrameModel):
     """`core.accounts`: one row per company domain."""
 
-    company_domain: str = pa.Field(unique=True)
-    people_seen: int = pa.Field(ge=1)
+    company_domain: str = pa.Field(unique=True, description="the company's registrable domain")
+    company_name: str = pa.Field(nullable=True, description="company name")
+    company_linkedin_url: str = pa.Field(
+        nullable=True, description="the company's LinkedIn page URL"
+    )
+    employee_count: int = pa.Field(nullable=True, description="number of employees")
+    employee_range: str = pa.Field(
+        nullable=True, description="employee band as given, e.g. `11-50`"
+    )
+    industry: str = pa.Field(nullable=True, description="industry, in the vendor's wording")
+    country: str = pa.Field(nullable=True, description="country, ISO 3166-1 alpha-2 code")
+    annual_revenue_usd: int = pa.Field(nullable=True, description="annual revenue, in USD")
+    total_funding_usd: int = pa.Field(nullable=True, description="total funding raised, in USD")
+    latest_funding_round: str = pa.Field(
+        nullable=True, description="the latest funding round's type"
+    )
+    latest_funding_date: pl.Date = pa.Field(
+        nullable=True, description="the latest funding round's date"
+    )
+    technologies: str = pa.Field(
+        nullable=True, description="the company's technologies, as the vendor lists them"
+    )
+    people_seen: int = pa.Field(ge=1, description="how many people the company's records name")
+    sources: pe.List = pa.Field(description="the sources holding the company's records")
+    last_pulled_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="the newest pull of any of those records, UTC"
+    )
 
     class Config:
-        strict = False
+        strict = True

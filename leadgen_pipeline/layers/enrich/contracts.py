@@ -133,3 +133,6 @@ class ResearchLedger(pa.DataFrameModel):
         description="`paid`, or `possibly_charged` for a call a killed run had in flight",
     )
     outcome: str = pa.Field(description="`answered`, or why the answer is not usable")
+
+    class Config:
+        strict = True

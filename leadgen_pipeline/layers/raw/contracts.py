@@ -19,25 +19,103 @@ from leadgen_pipeline.layers.raw.vendors import VENDOR_KEYS
 class RawRecords(pa.DataFrameModel):
     """`raw.<source>`: one canonical record per readable source row of the latest pull."""
 
-    snapshot_id: str
-    pulled_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
-    source: str = pa.Field(isin=list(SOURCES))
-    vendor: str = pa.Field(isin=list(VENDOR_KEYS))
-    source_file: str
-    source_row: int = pa.Field(ge=1)
-    source_record_id: str = pa.Field(nullable=True)
-    consent_basis: str
-    email: str = pa.Field(nullable=True, str_contains="@")
-    linkedin_url: str = pa.Field(nullable=True, str_contains="/in/")
-    linkedin_member_id: str = pa.Field(nullable=True, str_matches=r"^AC[wo]AA")
-    country: str = pa.Field(nullable=True, str_length=ISO2)
-    employee_count: int = pa.Field(nullable=True, ge=0)
-    do_not_call: bool = pa.Field(nullable=True)
+    snapshot_id: str = pa.Field(
+        description="one pull of one source: a hash of its input files or API call"
+    )
+    pulled_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the vendor produced the data (export or API time), UTC"
+    )
+    source: str = pa.Field(
+        isin=list(SOURCES), description="the inbox folder / source key from data/sources.yaml"
+    )
+    vendor: str = pa.Field(
+        isin=list(VENDOR_KEYS), description="the vendor, recognised from the file's header"
+    )
+    source_file: str = pa.Field(
+        description="the file's path relative to the inbox (or `api:<endpoint>`)"
+    )
+    source_row: int = pa.Field(ge=1, description="1-based data row in that file (header excluded)")
+    source_record_id: str = pa.Field(
+        nullable=True, description="the vendor's own id, when it has one"
+    )
+    consent_basis: str = pa.Field(description="the source's lawful basis, from data/sources.yaml")
+    first_name: str = pa.Field(nullable=True, description="first name, as the vendor states it")
+    last_name: str = pa.Field(nullable=True, description="last name, as the vendor states it")
+    full_name: str = pa.Field(nullable=True, description="full name, as the vendor states it")
+    title: str = pa.Field(nullable=True, description="job title, as the vendor states it")
+    seniority: str = pa.Field(nullable=True, description="seniority, in the vendor's wording")
+    departments: str = pa.Field(nullable=True, description="departments, in the vendor's wording")
+    email: str = pa.Field(
+        nullable=True, str_contains="@", description="email address, trimmed, not yet normalised"
+    )
+    email_vendor_status: str = pa.Field(
+        nullable=True,
+        description="the vendor's label for the email (an input, never a verification verdict)",
+    )
+    linkedin_url: str = pa.Field(
+        nullable=True, str_contains="/in/", description="a public LinkedIn /in/<slug> profile URL"
+    )
+    linkedin_member_id: str = pa.Field(
+        nullable=True,
+        str_matches=r"^AC[wo]AA",
+        description="opaque LinkedIn member id (ACwAA…/ACoAA…), case-sensitive",
+    )
+    sales_nav_url: str = pa.Field(
+        nullable=True, description="Sales Navigator URL (/sales/lead/… or /sales/people/…)"
+    )
+    phone_direct: str = pa.Field(nullable=True, description="direct phone number, as given")
+    phone_mobile: str = pa.Field(nullable=True, description="mobile phone number, as given")
+    phone_company: str = pa.Field(nullable=True, description="company phone number, as given")
+    do_not_call: bool = pa.Field(nullable=True, description="the vendor's do-not-call flag")
+    company_name: str = pa.Field(nullable=True, description="company name, as the vendor states it")
+    company_domain: str = pa.Field(
+        nullable=True, description="lower-case host without scheme, www or path, when given"
+    )
+    company_website: str = pa.Field(nullable=True, description="company website, as given")
+    company_linkedin_url: str = pa.Field(
+        nullable=True, description="the company's LinkedIn page URL"
+    )
+    employee_count: int = pa.Field(nullable=True, ge=0, description="number of employees")
+    employee_range: str = pa.Field(
+        nullable=True,
+        description="employee band as given, e.g. `11-50` (Excel's `Nov-50` repaired)",
+    )
+    industry: str = pa.Field(nullable=True, description="industry, in the vendor's wording")
+    country: str = pa.Field(
+        nullable=True, str_length=ISO2, description="country, ISO 3166-1 alpha-2 code"
+    )
+    country_raw: str = pa.Field(nullable=True, description="country as the vendor wrote it")
+    state: str = pa.Field(nullable=True, description="state or region, as given")
+    city: str = pa.Field(nullable=True, description="city, as given")
+    annual_revenue_usd: int = pa.Field(nullable=True, description="annual revenue, in USD")
+    total_funding_usd: int = pa.Field(nullable=True, description="total funding raised, in USD")
+    latest_funding_round: str = pa.Field(
+        nullable=True, description="the latest funding round's type, as given"
+    )
+    latest_funding_amount_usd: int = pa.Field(
+        nullable=True, description="the latest funding round's amount, in USD"
+    )
+    latest_funding_date: pl.Date = pa.Field(
+        nullable=True, description="the latest funding round's date"
+    )
+    technologies: str = pa.Field(
+        nullable=True, description="the company's technologies, as the vendor lists them"
+    )
+    keywords: str = pa.Field(nullable=True, description="the vendor's company keywords")
+    previous_company_name: str = pa.Field(
+        nullable=True, description="the previous employer, for job-change detection"
+    )
+    job_start_date: pl.Date = pa.Field(nullable=True, description="when the current role began")
     # a kept row's flaws (`email: 'N/A' is a placeholder, not an address`), never a blank flag
-    data_quality: str = pa.Field(nullable=True, str_length={"min_value": 1})
+    data_quality: str = pa.Field(
+        nullable=True,
+        str_length={"min_value": 1},
+        description="what was wrong with a kept row's cells, `; `-separated (the bad value "
+        "nulled); null: nothing",
+    )
 
     class Config:
-        strict = False  # the remaining canonical columns are free text
+        strict = True
 
     @pa.dataframe_check
     def one_row_per_file_row(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -50,15 +128,34 @@ class RawRecords(pa.DataFrameModel):
 class RawRejects(pa.DataFrameModel):
     """`raw.rejects`: every input row or response that could not be used, and why."""
 
-    snapshot_id: str
-    pulled_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
-    source: str = pa.Field(isin=list(SOURCES))
-    vendor: str = pa.Field(nullable=True)
-    source_file: str
-    source_row: int = pa.Field(nullable=True, ge=1)
-    source_record_id: str = pa.Field(nullable=True)
-    reason: str = pa.Field(str_length={"min_value": 1})
-    raw_record: str = pa.Field(nullable=True)
+    snapshot_id: str = pa.Field(
+        description="the pull the row belongs to: a hash of its input files or API call"
+    )
+    pulled_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the vendor produced the data (export or API time), UTC"
+    )
+    source: str = pa.Field(
+        isin=list(SOURCES), description="the inbox folder / source key from data/sources.yaml"
+    )
+    vendor: str = pa.Field(
+        nullable=True, description="the vendor; null when the format was not recognised"
+    )
+    source_file: str = pa.Field(
+        description="the file's path relative to the inbox (or `api:<endpoint>`)"
+    )
+    source_row: int = pa.Field(
+        nullable=True,
+        ge=1,
+        description="1-based data row in that file; null for a failure of the whole file or call",
+    )
+    source_record_id: str = pa.Field(
+        nullable=True, description="the vendor's own id, when it has one"
+    )
+    reason: str = pa.Field(str_length={"min_value": 1}, description="why the row was not used")
+    raw_record: str = pa.Field(
+        nullable=True,
+        description="the row as read: a JSON object of header -> cell, or the raw text",
+    )
 
     class Config:
         strict = True

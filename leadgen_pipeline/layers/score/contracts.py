@@ -64,7 +64,7 @@ class IcpFit(pa.DataFrameModel):
     )
 
     class Config:
-        strict = False
+        strict = True
         unique = ["person_id", "segment"]  # noqa: RUF012
 
     @pa.dataframe_check
@@ -102,7 +102,7 @@ class LeadScores(pa.DataFrameModel):
     scored_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="'now' of the scoring run")
 
     class Config:
-        strict = False
+        strict = True
         unique = ["person_id", "segment"]  # noqa: RUF012
 
     @pa.dataframe_check
@@ -117,7 +117,7 @@ class ScoreHistory(LeadScores):
     run_id: str = pa.Field(description="the Dagster run that scored")
 
     class Config:
-        strict = False
+        strict = True
         unique = ["run_id", "person_id", "segment"]  # noqa: RUF012
 
 
@@ -157,7 +157,7 @@ class RoutedLeads(pa.DataFrameModel):
     routed_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="'now' of the routing run")
 
     class Config:
-        strict = False
+        strict = True
 
     @pa.dataframe_check
     def email_channels_have_a_main_address_and_opener(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -17,39 +17,87 @@ from leadgen_pipeline.kernel.vocab import LEDGER_CHARGES, SENDABLE_STATUSES, VER
 class EmailChecks(pa.DataFrameModel):
     """`verify.email_checks`: the verdict per normalised address."""
 
-    email: str = pa.Field(unique=True)
-    status: str = pa.Field(isin=list(VERDICT_STATUSES))
-    provider: str
-    checked_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
-    within_ttl: bool
+    email: str = pa.Field(
+        unique=True, description="the normalised address, lower-cased: the key of every verdict"
+    )
+    status: str = pa.Field(
+        isin=list(VERDICT_STATUSES),
+        description="the verdict: valid, catch_all, unknown, invalid, disposable, role or "
+        "do_not_mail",
+    )
+    provider_status: str = pa.Field(
+        description="the provider's own answer (with sub-status), or the pre-check's reason"
+    )
+    provider: str = pa.Field(
+        description="who gave the verdict: `precheck`, the paid provider, or `<provider>_bulk` "
+        "for a bulk export in `verifications/`"
+    )
+    checked_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="when the verdict was given")
+    paid: bool = pa.Field(description="true when the call that gave it spent a credit")
+    cost: float = pa.Field(ge=0, description="what that call cost (0 when not paid)")
+    detail: str = pa.Field(
+        nullable=True,
+        description="the export file a bulk verdict came from, or why no usable answer came "
+        "(`timeout`, `unanswered: ...`); null otherwise",
+    )
+    within_ttl: bool = pa.Field(description="true when the verdict is younger than the TTL")
 
     class Config:
-        strict = False
+        strict = True
 
 
 class VerifyLedger(pa.DataFrameModel):
     """`verify.ledger`: every verification call that cost, or may have cost, a credit."""
 
-    provider: str
-    email: str
-    cost: float = pa.Field(ge=0)
-    called_at: pe.DateTime = pa.Field(dtype_kwargs=UTC)
-    run_id: str
+    provider: str = pa.Field(description="the paid provider called")
+    email: str = pa.Field(description="the normalised address verified")
+    cost: float = pa.Field(ge=0, description="credits x the configured cost of one credit")
+    called_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the call was answered (or, lost, started)"
+    )
+    run_id: str = pa.Field(description="the Dagster run that made the call")
     # paid (the answer says so) or possibly_charged (its answer was lost to a kill)
-    charge: str = pa.Field(isin=list(LEDGER_CHARGES))
-    credits: float = pa.Field(ge=0)
-    mode: str = pa.Field(isin=["single", "bulk"])
+    charge: str = pa.Field(
+        isin=list(LEDGER_CHARGES),
+        description="`paid`, or `possibly_charged` for a call whose answer was lost to a kill",
+    )
+    credits: float = pa.Field(ge=0, description="provider credits the call spent (or may have)")
+    mode: str = pa.Field(
+        isin=["single", "bulk"], description="`single` (one address per call) or `bulk`"
+    )
+    job_id: str = pa.Field(
+        nullable=True, description="the bulk job (our name for it) the charge belongs to"
+    )
 
     class Config:
-        strict = False
+        strict = True
 
 
 class SendableContacts(pa.DataFrameModel):
     """`verify.sendable_contacts`: who may be emailed now, and on which track."""
 
-    person_id: str = pa.Field(unique=True)
-    email_status: str = pa.Field(isin=list(SENDABLE_STATUSES))
-    send_track: str = pa.Field(isin=["main", "capped"])
+    person_id: str = pa.Field(unique=True, description="the person (`core.contacts.person_id`)")
+    email: str = pa.Field(description="the address as `core.contacts` holds it")
+    verified_email: str = pa.Field(
+        description="the normalised address the verdict is for (`verify.email_checks.email`)"
+    )
+    email_status: str = pa.Field(
+        isin=list(SENDABLE_STATUSES), description="the verdict: `valid` or `catch_all`"
+    )
+    send_track: str = pa.Field(
+        isin=["main", "capped"], description="`main`, or `capped` for a catch-all address"
+    )
+    provider: str = pa.Field(description="who gave the verdict")
+    checked_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the verdict was given (within the TTL)"
+    )
+    first_name: str = pa.Field(nullable=True, description="first name (`core.contacts`)")
+    last_name: str = pa.Field(nullable=True, description="last name (`core.contacts`)")
+    title: str = pa.Field(nullable=True, description="job title (`core.contacts`)")
+    company_name: str = pa.Field(nullable=True, description="company name (`core.contacts`)")
+    company_domain: str = pa.Field(nullable=True, description="company domain (`core.contacts`)")
+    country: str = pa.Field(nullable=True, description="ISO-2 country (`core.contacts`)")
+    linkedin_url: str = pa.Field(nullable=True, description="LinkedIn profile URL")
 
     class Config:
-        strict = False
+        strict = True
