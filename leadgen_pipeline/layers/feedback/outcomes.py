@@ -38,8 +38,11 @@ def _raw_records() -> str:
     )
 
 
-SOURCE_COSTS_SQL = f"""
-with person_source as (
+# What was paid for each person (verification, research), and each person's share per
+# source: the cost side of cost per lead, one text for `feedback.source_costs` and
+# `marts.source_performance` (marts reads it from here: it is the later layer)
+PERSON_COST_CTES = """
+person_source as (
   select person_id, unnest(list_distinct(sources)) as source from core.contacts
 ),
 weight as (
@@ -61,7 +64,11 @@ research_account as (
 research as (
   select c.person_id, r.cost / count(*) over (partition by c.company_domain) as cost
   from core.contacts c join research_account r on r.account_domain = c.company_domain
-),
+)
+"""
+
+SOURCE_COSTS_SQL = f"""
+with {PERSON_COST_CTES},
 ledgers as (
   select w.source,
          coalesce(sum(w.share * v.cost), 0) + coalesce(sum(w.share * r.cost), 0) as cost,

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from leadgen_pipeline.layers.feedback.outcomes import PERSON_COST_CTES
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.score.routing import CHANNELS
 from leadgen_pipeline.layers.score.scoring import TIERS
@@ -101,29 +102,8 @@ order by r.segment, r.priority
 
 SOURCE_PERFORMANCE_SQL = f"""
 create or replace view marts.source_performance as
-with person_source as ({_PERSON_SOURCES}),
-weight as (
-  select person_id, source, 1.0 / count(*) over (partition by person_id) as share
-  from person_source
-),
+with {PERSON_COST_CTES},
 raw_counts as ({_raw_records()}),
-address as (
-  select person_id, lower(nfc_normalize(trim(email))) as email, company_domain
-  from core.contacts where email is not null
-),
-verification as (
-  select a.person_id, sum(l.cost) as cost
-  from verify.ledger l join address a on a.email = l.email group by all
-),
-research_account as (
-  select account_domain, sum(coalesce(cost_usd, 0)) as cost
-  from enrich.research_ledger group by all
-),
-research as (
-  select c.person_id,
-         r.cost / count(*) over (partition by c.company_domain) as cost
-  from core.contacts c join research_account r on r.account_domain = c.company_domain
-),
 fit as (select distinct person_id from score.icp_fit where fit),
 qualified as (select distinct person_id from score.routed_leads),
 per_source as (
