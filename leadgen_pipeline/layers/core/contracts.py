@@ -39,6 +39,7 @@ class ContactLinks(pa.DataFrameModel):
             "linkedin_member_key",
             "email_key",
             "vendor_key",
+            "duplicate_row",
             "fuzzy_name_at_domain",
             "singleton",
         ],

@@ -24,7 +24,15 @@ from leadgen_pipeline.kernel.keys import match_keys
 
 RECORD = "__record"
 # strongest first: the rule named on a record is the first of these it links through
-EXACT_KEYS: tuple[str, ...] = ("linkedin_slug", "linkedin_member_key", "email_key", "vendor_key")
+EXACT_KEYS: tuple[str, ...] = (
+    "linkedin_slug",
+    "linkedin_member_key",
+    "email_key",
+    "vendor_key",
+    # the same row twice in one file (two exports concatenated): one person, whatever the
+    # one-record-per-file rule says of two rows of a file
+    "duplicate_row",
+)
 FUZZY_RULE = "fuzzy_name_at_domain"
 SINGLETON = "singleton"
 NAME_SIMILARITY = 0.92  # Jaro-Winkler on folded names: catches typos, not other people
@@ -422,7 +430,11 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     keyed = (
         match_keys(records, phones=False)
         .with_row_index(RECORD)
-        .with_columns(pl.col(RECORD).cast(pl.Int64), _vendor_key())
+        .with_columns(
+            pl.col(RECORD).cast(pl.Int64),
+            _vendor_key(),
+            content_order(records).cast(pl.String).alias("duplicate_row"),
+        )
     )
     exact = _exact_components(keyed, _key_edges(keyed))
     keyed = keyed.join(exact, on=RECORD, how="left")
@@ -454,4 +466,4 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
         )
         .sort(RECORD)
     )
-    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence")
+    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence", "duplicate_row")
