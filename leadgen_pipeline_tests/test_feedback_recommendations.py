@@ -80,7 +80,11 @@ def test_proposals_are_files_and_a_diff_never_edits_of_the_config(tmp_path: Path
     }  # fmt: skip
     assert expected_files <= names
     proposed = (tmp_path / "scoring/fintech_scaleups_eu.yaml").read_text()
-    assert "  - key: recent_funding\n    weight: " in proposed
+    assert "  - key: recent_funding\n    # weigh more: odds ratio " in proposed
+    # a reviewer can take the proposal as it is: it loads with the project's own loader
+    proposed_dir = tmp_path / "scoring"
+    segments = load_icp_segments(PROJECT / "data/icp")
+    assert set(load_scoring(proposed_dir, segments)) >= {"fintech_scaleups_eu"}
     icp = (tmp_path / "icp/manufacturing_midmarket_na.yaml").read_text()
     assert "countries: [US]" in icp and "- logistics & supply chain" not in icp
     assert "  - manufacturing\n" in icp  # it has won deals: kept

@@ -35,9 +35,8 @@ from leadgen_pipeline.layers.score.scoring import ScoringConfig
 
 ICP_REVIEW_DAYS = 90
 WEIGHT_NOTE = (
-    "# PROPOSED, not applied: the scoring model counts each signal once and does not read "
-    "`weight` yet;\n# a weight is the evidence's odds ratio, for whoever changes the model or "
-    "the signal list."
+    "# PROPOSED, not applied: the scoring model counts each signal once, so a signal to weigh\n"
+    "# more is marked in a comment with the evidence's odds ratio; the file loads as it is."
 )
 WINDOW_DAYS = 365
 
@@ -201,7 +200,8 @@ def proposed_scoring_text(text: str, proposals: pl.DataFrame) -> str:
         )  # fmt: skip
         if row["action"] == "raise_weight" and found is not None:
             indent = " " * (len(lines[found]) - len(lines[found].lstrip()) + 2)
-            lines.insert(found + 1, f"{indent}weight: {round(row['odds_ratio'], 1)}{note}")
+            odds = round(row["odds_ratio"], 1)
+            lines.insert(found + 1, f"{indent}# weigh more: odds ratio {odds}; {row['evidence']}")
         elif row["action"] == "drop" and found is not None:
             indent = lines[found][: len(lines[found]) - len(lines[found].lstrip())]
             lines[found : _item_end(lines, found)] = [f"{indent}# dropped: {row['target']}{note}"]
