@@ -44,13 +44,12 @@ import polars as pl
 from leadgen_pipeline.clients import millionverifier, neverbounce, zerobounce
 from leadgen_pipeline.clients.billing import BillingRules
 from leadgen_pipeline.clients.http import (
-    PooledClient,
     ProviderError,
     RetryPolicy,
     scrub_text,
     send_with_retries,
 )
-from leadgen_pipeline.clients.verifiers import Verdict, VerdictStatus, utc_now
+from leadgen_pipeline.clients.verifiers import ProviderAccount, Verdict, VerdictStatus, utc_now
 from leadgen_pipeline.kernel.keys import send_address
 
 
@@ -71,10 +70,9 @@ class BulkStatus:
     percent: float | None = None
 
 
-class BulkVerifier(PooledClient):
+class BulkVerifier(ProviderAccount):
     """One provider's bulk API. Subclasses name the paths and read the answers."""
 
-    name: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     key_param: ClassVar[str] = "key"
     submit_path: ClassVar[str] = "/"
@@ -94,14 +92,7 @@ class BulkVerifier(PooledClient):
         billing: BillingRules | None = None,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
-        if not api_key or not api_key.strip():
-            raise ValueError(f"a {self.name} API key is required")
-        self._api_key = api_key.strip()
-        self._policy = policy or RetryPolicy()
-        self._sleep = sleep
-        self._now = now
-        self.cost_per_check = float(cost_per_check)
-        self.billing = billing or BillingRules.of(self.name)
+        self._set_account(api_key, policy, sleep, now, cost_per_check, billing)
         self._http = httpx.Client(
             base_url=(base_url or self.default_base_url).rstrip("/"),
             timeout=timeout_s,

@@ -195,7 +195,35 @@ class _TimeoutAwareClient(httpx.Client):
         return bool(getattr(self._local, "timed_out", False))
 
 
-class HttpVerifier(PooledClient):
+class ProviderAccount(PooledClient):
+    """What every client of a paid verification provider holds, single checks or bulk:
+    the key (never logged), the retry policy, the clock, the account's billing rules and
+    what one credit costs."""
+
+    name: str = ""
+
+    def _set_account(
+        self,
+        api_key: str,
+        policy: RetryPolicy | None,
+        sleep: Callable[[float], None],
+        now: Callable[[], datetime],
+        cost_per_check: float,
+        billing: BillingRules | None,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError(f"a {self.name} API key is required")
+        if cost_per_check < 0:
+            raise ValueError("cost_per_check must not be negative")
+        self._api_key = api_key.strip()
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._now = now
+        self.cost_per_check = float(cost_per_check)
+        self.billing = billing or BillingRules.of(self.name)
+
+
+class HttpVerifier(ProviderAccount):
     """Shared plumbing of the provider clients: one GET, the one retry policy, key scrubbing.
 
     Subclasses set `name`, `path`, `balance_path`, `default_base_url`,
@@ -241,16 +269,7 @@ class HttpVerifier(PooledClient):
         now: Callable[[], datetime] = utc_now,
         billing: BillingRules | None = None,
     ) -> None:
-        if not api_key or not api_key.strip():
-            raise ValueError(f"a {self.name} API key is required")
-        if cost_per_check < 0:
-            raise ValueError("cost_per_check must not be negative")
-        self._api_key = api_key.strip()
-        self._policy = policy or RetryPolicy()
-        self._sleep = sleep
-        self._now = now
-        self.cost_per_check = float(cost_per_check)
-        self.billing = billing or BillingRules.of(self.name)
+        self._set_account(api_key, policy, sleep, now, cost_per_check, billing)
         self.provider_timeout_s = provider_timeout_s or self.default_provider_timeout_s
         self._http = _TimeoutAwareClient(
             base_url=(base_url or self.default_base_url).rstrip("/"),
