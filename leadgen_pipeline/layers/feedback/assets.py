@@ -10,7 +10,13 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    check,
+    contract_result,
+    contract_spec,
+    no_rows,
+    table_metadata,
+)
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
 from leadgen_pipeline.layers.core.assets import ACCOUNTS, CONTACT_LINKS, CONTACTS
@@ -336,15 +342,14 @@ def lift_assets(duckdb: DuckDBStore):
         yield contract_result(con, FEATURE_LIFT, FeatureLift)
         yield contract_result(con, WIN_RATES, WinRates)
         yield contract_result(con, SOURCE_COSTS, SourceCosts)
-        ((miscounted,),) = con.execute(
+        yield no_rows(
+            con,
+            FEATURE_LIFT,
+            "every_closed_deal_counted",
             "select count(*) from feedback.feature_lift "
-            "where deals_with + deals_without <> (select count(*) from feedback.attribution)"
-        ).fetchall()
-        yield dg.AssetCheckResult(
-            asset_key=FEATURE_LIFT,
-            check_name="every_closed_deal_counted",
-            passed=miscounted == 0,
-            metadata={"closed_deals": attributed.height, "features_miscounted": miscounted},
+            "where deals_with + deals_without <> (select count(*) from feedback.attribution)",
+            counted_as="features_miscounted",
+            closed_deals=attributed.height,
         )
 
 
@@ -409,17 +414,15 @@ def recommendations(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.Materializ
 
 
 def evidence_is_credible(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
-    ((uncited,),) = con.execute(
+    return no_rows(
+        con,
+        RECOMMENDATIONS,
+        "evidence_is_credible",
         """select count(*) from feedback.recommendations r
            where r.kind = 'scoring' and not exists (
              select 1 from feedback.feature_lift l
-             where l.credible and l.odds_ratio = r.odds_ratio and l.ci_low = r.ci_low)"""
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=RECOMMENDATIONS,
-        check_name="evidence_is_credible",
-        passed=uncited == 0,
-        metadata={"proposals_without_credible_evidence": uncited},
+             where l.credible and l.odds_ratio = r.odds_ratio and l.ci_low = r.ci_low)""",
+        counted_as="proposals_without_credible_evidence",
     )
 
 

@@ -345,17 +345,15 @@ def nothing_unsafe_is_routed(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckRes
 
 
 def email_openers_cite_verified_signals(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
-    ((uncited,),) = con.execute(
+    return no_rows(
+        con,
+        ROUTED_LEADS,
+        "email_openers_cite_verified_signals",
         """select count(*) from score.routed_leads r
            left join enrich.signals s on s.signal_id = r.opener_signal_id
            where r.channel in ('email', 'multichannel')
-             and (r.opener is null or s.signal_id is null or not s.verified)"""
-    ).fetchall()
-    return dg.AssetCheckResult(
-        asset_key=ROUTED_LEADS,
-        check_name="email_openers_cite_verified_signals",
-        passed=uncited == 0,
-        metadata={"uncited_email_openers": uncited},
+             and (r.opener is null or s.signal_id is null or not s.verified)""",
+        counted_as="uncited_email_openers",
     )
 
 
