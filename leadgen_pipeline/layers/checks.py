@@ -7,6 +7,8 @@ table. Checks run in their asset's step (a step per check would cost more than t
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -190,3 +192,44 @@ def validate_contract(
     return dg.AssetCheckResult(
         **target, passed=True, metadata={"contract": model.__name__, "rows_checked": frame.height}
     )
+
+
+StepResult = dg.MaterializeResult | dg.AssetCheckResult
+
+
+def built_together(
+    body: Callable[..., Iterator[StepResult]],
+) -> Callable[..., Iterator[StepResult]]:
+    """The body of a multi-asset whose tables one step builds together (declare it
+    `can_subset=True`): whatever part of it a run selects, the step builds every table, so
+    the result of an asset or check the run did not select is logged as a runtime event
+    instead of yielded. Selecting one asset from the command line works, and no table is
+    rewritten without its materialisation and its checks on record."""
+
+    @functools.wraps(body)
+    def step(*args: Any, **kwargs: Any) -> Iterator[StepResult]:
+        context = dg.AssetExecutionContext.get()
+        assets, checks = context.selected_asset_keys, context.selected_asset_check_keys
+        for result in body(*args, **kwargs):
+            if isinstance(result, dg.MaterializeResult):
+                if result.asset_key in assets:
+                    yield result
+                else:
+                    context.log_event(
+                        dg.AssetMaterialization(result.asset_key, metadata=result.metadata)
+                    )
+            elif dg.AssetCheckKey(result.asset_key, result.check_name) in checks:
+                yield result
+            else:
+                context.log_event(
+                    dg.AssetCheckEvaluation(
+                        asset_key=result.asset_key,
+                        check_name=result.check_name,
+                        passed=result.passed,
+                        metadata=result.metadata,
+                        severity=result.severity,
+                        description=result.description,
+                    )
+                )
+
+    return step

@@ -7,7 +7,13 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    built_together,
+    check,
+    contract_result,
+    contract_spec,
+    table_metadata,
+)
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import ErasureLog
 from leadgen_pipeline.layers.compliance.erasure import (
@@ -119,7 +125,9 @@ def _column_lineage() -> dg.TableColumnLineage:
         ),
         contract_spec(ERASURE_LOG, ErasureLog),
     ],
+    can_subset=True,
 )
+@built_together
 def link_records_and_erase(
     context: dg.AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs
 ):

@@ -5,6 +5,7 @@ import duckdb
 
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import (
+    built_together,
     check,
     contract_result,
     contract_spec,
@@ -80,7 +81,9 @@ def signals_assets(research: ResearchResource) -> dg.AssetsDefinition:
         ],
         # bound to the step, so every definitions build (tests' included) carries it
         resource_defs={"research": research},
+        can_subset=True,
     )
+    @built_together
     def enrich_signals(
         context: dg.AssetExecutionContext,
         duckdb: DuckDBStore,

@@ -11,6 +11,7 @@ import polars as pl
 
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import (
+    built_together,
     check,
     contract_result,
     contract_spec,
@@ -181,7 +182,9 @@ _ATTRIBUTION_DEPS = [
         ),
         check(ATTRIBUTION, "every_closed_deal_attributed", "one row per won or lost deal"),
     ],
+    can_subset=True,
 )
+@built_together
 def attribution_assets(duckdb: DuckDBStore):
     with duckdb.get_connection() as con:
         table, features = attribute(
@@ -309,7 +312,9 @@ def every_closed_deal_attributed(con: duckdb.DuckDBPyConnection) -> dg.AssetChec
             "for every feature, deals with and without it add up to the closed deals",
         ),
     ],
+    can_subset=True,
 )
+@built_together
 def lift_assets(duckdb: DuckDBStore):
     with duckdb.get_connection() as con:
         attributed = store.read_table(con, "feedback.attribution")

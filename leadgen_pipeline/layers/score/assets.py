@@ -10,6 +10,7 @@ from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.keys import email_match_key_sql
 from leadgen_pipeline.kernel.vocab import SENDABLE_STATUSES
 from leadgen_pipeline.layers.checks import (
+    built_together,
     check,
     contract_result,
     contract_spec,
@@ -177,7 +178,9 @@ def nothing_unsafe_fits(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
         contract_spec(SCORE_HISTORY, ScoreHistory),
         check(LEAD_SCORES, "every_fit_scored", "one score row per fitting person and segment"),
     ],
+    can_subset=True,
 )
+@built_together
 def score_leads(context: dg.AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs):
     segments = load_icp_segments(inputs.icp_path)
     configs = load_scoring(scoring_dir(inputs.icp_path), segments)

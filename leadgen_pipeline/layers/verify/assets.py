@@ -12,6 +12,7 @@ from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.keys import email_match_key_sql
 from leadgen_pipeline.kernel.vocab import LEDGER_PAID, LEDGER_POSSIBLY_CHARGED, SENDABLE_STATUSES
 from leadgen_pipeline.layers.checks import (
+    built_together,
     check,
     contract_result,
     contract_spec,
@@ -84,7 +85,9 @@ SUPPRESSION_LIST = dg.AssetKey([GROUP, "suppression_list"])
             ),
         ),
     ],
+    can_subset=True,
 )
+@built_together
 def verify_emails(
     context: dg.AssetExecutionContext,
     duckdb: DuckDBStore,
