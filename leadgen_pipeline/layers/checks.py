@@ -17,7 +17,7 @@ import pandera.polars as pa
 import polars as pl
 
 from leadgen_pipeline.kernel.privacy import masked_preview
-from leadgen_pipeline.kernel.store import quote_table, read_table, transaction
+from leadgen_pipeline.kernel.store import quote_table, read_table, table_exists, transaction
 
 PREVIEW_ROWS = 5
 # A preview cell longer than this (a struct like `core.contacts.lineage`, a raw record's JSON)
@@ -52,9 +52,26 @@ def _preview_markdown(frame: pl.DataFrame) -> str:
 _CONTRACTS: dict[str, type[pa.DataFrameModel]] = {}
 
 
+# the tables assets write beside their own (histories, logs, rejects, caches) -> contract
+_SIDE_TABLES: dict[str, type[pa.DataFrameModel]] = {}
+
+
 def contracted_tables() -> list[str]:
     """Every table an asset declares a contract for (once the definitions are loaded)."""
     return sorted(_CONTRACTS)
+
+
+def side_table(table: str, model: type[pa.DataFrameModel]) -> str:
+    """`table`, written by an asset beside its own table, with `model` as its contract: the
+    asset writes its descriptions as DuckDB comments (`side_table_metadata`)."""
+    _CONTRACTS[table] = model
+    _SIDE_TABLES[table] = model
+    return table
+
+
+def side_tables() -> dict[str, type[pa.DataFrameModel]]:
+    """Every side table with its contract (once the definitions are loaded)."""
+    return dict(sorted(_SIDE_TABLES.items()))
 
 
 def contract_descriptions(table: str) -> tuple[str | None, dict[str, str]]:
@@ -95,19 +112,8 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> 
     """Row count, column schema (with the contract's descriptions, also written as DuckDB
     comments), a masked preview and the table name of a stored table."""
     ref = quote_table(table)
-    descriptions = comment_table(con, table)
+    schema = _column_schema(con, table, comment_table(con, table))
     ((row_count,),) = con.execute(f"select count(*) from {ref}").fetchall()
-    described = con.execute(f"describe {ref}").fetchall()
-    schema = dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name=name,
-                type=_DUCKDB_TO_TABLE_TYPE.get(dtype, dtype.lower()),
-                description=descriptions.get(name),
-            )
-            for name, dtype, *_ in described
-        ]
-    )
     preview = con.sql(f"select * from {ref} limit {PREVIEW_ROWS}").pl()
     return {
         "dagster/row_count": int(row_count),
@@ -116,6 +122,39 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> 
         "preview": dg.MetadataValue.md(_preview_markdown(preview)),
         **extra,
     }
+
+
+def _column_schema(
+    con: duckdb.DuckDBPyConnection, table: str, descriptions: dict[str, str]
+) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=name,
+                type=_DUCKDB_TO_TABLE_TYPE.get(dtype, dtype.lower()),
+                description=descriptions.get(name),
+            )
+            for name, dtype, *_ in con.execute(f"describe {quote_table(table)}").fetchall()
+        ]
+    )
+
+
+def side_table_metadata(
+    con: duckdb.DuckDBPyConnection, *tables: str, schemas: bool = True
+) -> dict[str, Any]:
+    """Each side table's contract written as its DuckDB comments and, with `schemas`, its
+    column schema as one metadata entry (`<table> schema`) for the UI; a table the store does
+    not hold yet is skipped. `schemas=False` for a history of the asset's own columns
+    (`raw_history.<source>` behind the view `raw.<source>`), whose schema is shown already."""
+    metadata: dict[str, Any] = {}
+    for table in tables:
+        if not table_exists(con, table):
+            continue  # made on first use (a paid batch, an API pull): commented then
+        descriptions = comment_table(con, table)
+        if schemas:
+            schema = _column_schema(con, table, descriptions)
+            metadata[f"{table} schema"] = dg.MetadataValue.table_schema(schema)
+    return metadata
 
 
 def table_of(key: dg.AssetKey) -> str:

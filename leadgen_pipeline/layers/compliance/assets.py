@@ -7,9 +7,25 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from leadgen_pipeline.kernel import store
-from leadgen_pipeline.layers.checks import contract_result, contract_spec, table_metadata
-from leadgen_pipeline.layers.compliance.contracts import Suppressions
-from leadgen_pipeline.layers.compliance.history import effective_suppressions
+from leadgen_pipeline.layers.checks import (
+    contract_result,
+    contract_spec,
+    side_table,
+    side_table_metadata,
+    table_metadata,
+)
+from leadgen_pipeline.layers.compliance.contracts import (
+    SoftBounces,
+    SuppressionHistory,
+    SuppressionLifts,
+    SuppressionRejects,
+    Suppressions,
+)
+from leadgen_pipeline.layers.compliance.history import (
+    HISTORY_TABLE,
+    LIFTS_TABLE,
+    effective_suppressions,
+)
 from leadgen_pipeline.layers.compliance.suppressions import (
     SuppressionFileError,
     build_suppressions,
@@ -20,6 +36,12 @@ from leadgen_pipeline.resources import DuckDBStore, LeadgenInputs
 
 GROUP = "compliance"
 SUPPRESSIONS = dg.AssetKey([GROUP, "suppressions"])
+SIDE_TABLES = [
+    side_table(HISTORY_TABLE, SuppressionHistory),
+    side_table(LIFTS_TABLE, SuppressionLifts),
+    side_table("compliance.soft_bounces", SoftBounces),
+    side_table("compliance.suppression_rejects", SuppressionRejects),
+]
 
 
 @dg.asset(
@@ -67,6 +89,7 @@ def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
             in_todays_files=read.rows.height,
             soft_bounces=read.soft_bounces.height,
             by_kind=dg.MetadataValue.md("\n".join(f"- {k}: {n}" for k, n in by_kind)),
+            **side_table_metadata(con, *SIDE_TABLES),
         )
         contract = contract_result(con, SUPPRESSIONS, Suppressions)
     return dg.MaterializeResult(metadata=metadata, check_results=[contract])

@@ -98,3 +98,81 @@ class ErasureLog(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+# The side tables `compliance/suppressions` writes beside the list itself.
+
+
+class SuppressionHistory(Suppressions):
+    """`compliance.suppression_history`: every suppression ever read from the inbox's
+    `suppression/` files (ICP disqualifiers follow the ICP files and are not kept), appended
+    once per (kind, key, recorded time); the list is built from it, so an emptied or removed
+    file brings no one back."""
+
+    first_seen_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the build that first read this suppression ran, UTC"
+    )
+
+
+class SuppressionLifts(pa.DataFrameModel):
+    """`compliance.suppression_lifts`: every opt-out or spam complaint a re-consent file
+    (`email,consented_at,proof`) lifted, logged once each; the only way off the list."""
+
+    kind: str = pa.Field(
+        isin=["opt_out", "spam_complaint"],
+        description="the suppression lifted: opt-out or spam "
+        "complaint (erasures, bounces and do-not-contact domains are never lifted)",
+    )
+    key_type: str = pa.Field(isin=["email_key"], description="always `email_key`")
+    key_value: str = pa.Field(description="the normalised address whose suppression was lifted")
+    recorded_at: pe.DateTime = pa.Field(
+        nullable=True, dtype_kwargs=UTC, description="when the lifted suppression was recorded, UTC"
+    )
+    consented_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the person consented again (after `recorded_at`), UTC"
+    )
+    proof: str = pa.Field(
+        str_length={"min_value": 1},
+        description="the consent's proof as the re-consent file states it (form, ticket, URL)",
+    )
+    lifted_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the build that lifted it ran, UTC"
+    )
+
+    class Config:
+        strict = True
+
+
+class SoftBounces(pa.DataFrameModel):
+    """`compliance.soft_bounces`: soft bounces (mailbox full, greylisted) in today's
+    `suppression/` files; counted and kept for analysts, they suppress nothing."""
+
+    email_key: str = pa.Field(description="the bounced address, normalised (the email match key)")
+    recorded_at: pe.DateTime = pa.Field(
+        nullable=True,
+        dtype_kwargs=UTC,
+        description="when the bounce happened (the row's date, else the file's), UTC",
+    )
+    reason: str = pa.Field(nullable=True, description="the bounce reason, as the tool gives it")
+    source_row: int = pa.Field(nullable=True, ge=1, description="1-based data row in that file")
+    source_file: str = pa.Field(description="the suppression file, relative to the inbox")
+
+    class Config:
+        strict = True
+
+
+class SuppressionRejects(pa.DataFrameModel):
+    """`compliance.suppression_rejects`: rows of today's `suppression/` files that ask for no
+    suppression or cannot be read, with the reason (a suppressing row with no usable key
+    stops the build instead)."""
+
+    source_file: str = pa.Field(description="the suppression file, relative to the inbox")
+    source_row: int = pa.Field(nullable=True, ge=1, description="1-based data row in that file")
+    reason: str = pa.Field(
+        str_length={"min_value": 1},
+        description="why the row was not used: `<format>: the row asks for no suppression`, an "
+        "unparseable record, or an unrecognised file",
+    )
+
+    class Config:
+        strict = True

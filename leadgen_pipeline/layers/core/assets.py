@@ -12,6 +12,8 @@ from leadgen_pipeline.layers.checks import (
     check,
     contract_result,
     contract_spec,
+    side_table,
+    side_table_metadata,
     table_metadata,
 )
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
@@ -25,7 +27,7 @@ from leadgen_pipeline.layers.compliance.suppressions import (
     person_suppressions,
 )
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
-from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts
+from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts, MergeLog
 from leadgen_pipeline.layers.core.links import LINK_KEYS, link_and_erase, linked_records
 from leadgen_pipeline.layers.core.survivorship import (
     EMPLOYMENT_FIELDS,
@@ -44,6 +46,7 @@ CONTACT_LINKS = dg.AssetKey([GROUP, "contact_links"])
 CONTACTS = dg.AssetKey([GROUP, "contacts"])
 ACCOUNTS = dg.AssetKey([GROUP, "accounts"])
 ERASURE_LOG = dg.AssetKey([GROUP, "erasure_log"])
+MERGE_LOG = side_table("core.merge_log", MergeLog)
 
 # canonical raw columns each contact column can come from, for Dagster's column lineage
 _RAW_COLUMNS = {
@@ -145,6 +148,7 @@ def link_records_and_erase(
                 people=links["person_id"].n_unique(),
                 **{f"people_{event}": count for event, count in sorted(events.items())},
                 match_rules=dg.MetadataValue.md("\n".join(f"- {r}: {n}" for r, n in rules)),
+                **side_table_metadata(con, MERGE_LOG),
             ),
         )
         yield dg.MaterializeResult(

@@ -187,3 +187,34 @@ class Accounts(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class MergeLog(pa.DataFrameModel):
+    """`core.merge_log`: how each union build changed who is who, appended per build: people
+    new, merged, split or retired, so a `person_id` that disappears can be traced. People
+    with an erasure request are never in it."""
+
+    built_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="when the union build ran, UTC")
+    event: str = pa.Field(
+        isin=["new", "merge", "split", "retire"],
+        description="`new` (a person first seen), `merge` (took over earlier people sharing its "
+        "keys), `split` (its records now resolve to more than one person) or `retire` (none of "
+        "its records or keys remain)",
+    )
+    person_id: str = pa.Field(
+        str_matches=_PERSON_ID, description="the person the event is about (`core.contacts`)"
+    )
+    related_person_ids: pe.List = pa.Field(
+        description="the other people involved: those a merge absorbed, or a split's heirs; "
+        "empty for new and retire"
+    )
+    records: int = pa.Field(
+        nullable=True,
+        ge=0,
+        description="raw records the person holds after the build (0 when retired); null for "
+        "a split",
+    )
+    detail: str = pa.Field(nullable=True, description="the event in words; null for a new person")
+
+    class Config:
+        strict = True

@@ -10,12 +10,22 @@ from leadgen_pipeline.layers.checks import (
     contract_result,
     contract_spec,
     no_rows,
+    side_table,
+    side_table_metadata,
     table_metadata,
 )
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS
 from leadgen_pipeline.layers.core.assets import ACCOUNTS, CONTACT_LINKS, CONTACTS
-from leadgen_pipeline.layers.enrich.contracts import Leads, ResearchLedger, Signals
+from leadgen_pipeline.layers.enrich.contracts import (
+    Leads,
+    ResearchAnswers,
+    ResearchIntents,
+    ResearchLedger,
+    ResearchPages,
+    SignalRejects,
+    Signals,
+)
 from leadgen_pipeline.layers.enrich.leads import build_leads
 from leadgen_pipeline.layers.enrich.research import ResearchStopped
 from leadgen_pipeline.layers.enrich.signal_files import SignalFileError
@@ -34,6 +44,13 @@ GROUP = "enrich"
 SIGNALS = dg.AssetKey([GROUP, "signals"])
 RESEARCH_LEDGER = dg.AssetKey([GROUP, "research_ledger"])
 LEADS = dg.AssetKey([GROUP, "leads"])
+SIGNAL_REJECTS = side_table("enrich.signal_rejects", SignalRejects)
+# AI research's caches and calls in flight, the books behind its ledger (`research.py`)
+RESEARCH_BOOKS = [
+    side_table("enrich.research_answers", ResearchAnswers),
+    side_table("enrich.research_intents", ResearchIntents),
+    side_table("enrich.research_pages", ResearchPages),
+]
 _OWNERS = ["team:revops"]
 _SIGNAL_DEPS = [*RAW_SOURCES, CONTACT_LINKS, ACCOUNTS, SUPPRESSIONS, ICP_SEGMENTS]
 
@@ -112,7 +129,12 @@ def signals_assets(research: ResearchResource) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(asset_key=SIGNALS, metadata=signals_metadata(con, collected))
             yield dg.MaterializeResult(
                 asset_key=RESEARCH_LEDGER,
-                metadata=table_metadata(con, "enrich.research_ledger", **collected.research_stats),
+                metadata=table_metadata(
+                    con,
+                    "enrich.research_ledger",
+                    **collected.research_stats,
+                    **side_table_metadata(con, *RESEARCH_BOOKS),
+                ),
             )
             yield contract_result(con, SIGNALS, Signals)
             yield contract_result(con, RESEARCH_LEDGER, ResearchLedger)
@@ -135,6 +157,7 @@ def signals_metadata(con: duckdb.DuckDBPyConnection, collected: Collected) -> di
             "\n".join(f"- {t} (verified={v}): {n}" for t, v, n in by_type.iter_rows())
         ),
         **collected.unused,
+        **side_table_metadata(con, SIGNAL_REJECTS),
     )
 
 

@@ -136,3 +136,94 @@ class ResearchLedger(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+# The side tables `enrich/signals` writes: the rows it could not use and AI research's caches.
+
+
+class SignalRejects(pa.DataFrameModel):
+    """`enrich.signal_rejects`: rows of the inbox's `signals/` and `intent/` files that could
+    not be used, and researched claims rejected or accounts not researched, with the reason
+    (the count is in the signals' metadata)."""
+
+    source_file: str = pa.Field(
+        description="the signal or intent file, relative to the inbox, or `research:<domain>` "
+        "for AI research of that account"
+    )
+    source_row: int = pa.Field(
+        nullable=True,
+        ge=1,
+        description="1-based data row in that file; null for the whole file or for research",
+    )
+    reason: str = pa.Field(str_length={"min_value": 1}, description="why the row was not used")
+
+    class Config:
+        strict = True
+
+
+class ResearchAnswers(pa.DataFrameModel):
+    """`enrich.research_answers`: every answer an LLM gave to a research prompt, the cache that
+    keeps a rerun from paying for the same prompt twice."""
+
+    model: str = pa.Field(description="the model asked")
+    prompt_sha256: str = pa.Field(
+        str_length={"min_value": 64, "max_value": 64},
+        description="SHA-256 of model + prompt (`enrich.research_ledger.prompt_sha256`)",
+    )
+    account_domain: str = pa.Field(description="the account researched (`core.accounts`)")
+    content: str = pa.Field(
+        nullable=True,
+        description="the answer's claims as JSON (each a claim, quote, source URL and date), "
+        "checked against the pages before any is used; null when the answer failed",
+    )
+    failure: str = pa.Field(
+        nullable=True,
+        description="why the answer is not usable (`refused: ...`, `truncated: ...`, `content "
+        "is not JSON`); null when it is",
+    )
+    answered_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="when it answered, UTC")
+
+    class Config:
+        strict = True
+
+
+class ResearchIntents(pa.DataFrameModel):
+    """`enrich.research_intents`: the research calls in flight, each written before its call
+    starts and removed with its answer; a row a killed run left is booked
+    `possibly_charged` in `enrich.research_ledger` and the prompt is asked again."""
+
+    model: str = pa.Field(description="the model about to be asked")
+    prompt_sha256: str = pa.Field(
+        str_length={"min_value": 64, "max_value": 64}, description="SHA-256 of model + prompt"
+    )
+    account_domain: str = pa.Field(description="the account to research")
+    run_id: str = pa.Field(description="the Dagster run making the call")
+    started_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="when the call started, UTC")
+
+    class Config:
+        strict = True
+
+
+class ResearchPages(pa.DataFrameModel):
+    """`enrich.research_pages`: every web page fetched to check a researched claim, kept so a
+    page is fetched once; a claim is verified only when its quote is in the page's main text."""
+
+    url: str = pa.Field(unique=True, description="the page a claim cited as its source")
+    final_url: str = pa.Field(
+        nullable=True,
+        description="where the fetch ended, after redirects within the same site (one to "
+        "another site is a failure, never followed)",
+    )
+    status: int = pa.Field(nullable=True, description="the HTTP status; null when none came")
+    main_text: str = pa.Field(
+        nullable=True,
+        description="the page's main text (boilerplate removed, normalised for quote "
+        "matching); null when the page could not be read",
+    )
+    failure: str = pa.Field(
+        nullable=True, description="why the page could not be read; null when it was"
+    )
+    fetched_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="when it was fetched, UTC")
+
+    class Config:
+        strict = True

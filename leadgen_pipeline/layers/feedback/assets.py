@@ -16,6 +16,8 @@ from leadgen_pipeline.layers.checks import (
     contract_result,
     contract_spec,
     no_rows,
+    side_table,
+    side_table_metadata,
     table_metadata,
 )
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
@@ -27,6 +29,7 @@ from leadgen_pipeline.layers.feedback.attribution import attribute, person_recor
 from leadgen_pipeline.layers.feedback.contracts import (
     Attribution,
     AttributionFeatures,
+    DealRejects,
     Deals,
     FeatureLift,
     Recommendations,
@@ -51,6 +54,7 @@ from leadgen_pipeline.resources import DuckDBStore, LeadgenInputs
 
 GROUP = "feedback"
 DEALS = dg.AssetKey([GROUP, "deals"])
+DEAL_REJECTS = side_table("feedback.deal_rejects", DealRejects)
 ATTRIBUTION = dg.AssetKey([GROUP, "attribution"])
 ATTRIBUTION_FEATURES = dg.AssetKey([GROUP, "attribution_features"])
 FEATURE_LIFT = dg.AssetKey([GROUP, "feature_lift"])
@@ -101,7 +105,7 @@ def deals(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
             store.read_table(con, "core.contact_links"),
             store.read_table(con, "core.accounts"),
         )
-        store.write_tables(con, {"feedback.deals": matched, "feedback.deal_rejects": read.rejects})
+        store.write_tables(con, {"feedback.deals": matched, DEAL_REJECTS: read.rejects})
         counts = dict(matched.group_by("match").len().iter_rows())
         outcomes = matched.group_by("outcome").len().sort("outcome").iter_rows()
         metadata = table_metadata(
@@ -113,6 +117,7 @@ def deals(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
             rejected_rows=read.rejects.height,
             repeated_rows=read.repeated,
             by_outcome=dg.MetadataValue.md("\n".join(f"- {o}: {n}" for o, n in outcomes)),
+            **side_table_metadata(con, DEAL_REJECTS),
         )
         checks = [contract_result(con, DEALS, Deals), rows_conserved(con, read)]
     return dg.MaterializeResult(metadata=metadata, check_results=checks)

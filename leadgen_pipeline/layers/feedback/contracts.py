@@ -225,3 +225,19 @@ class Recommendations(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class DealRejects(pa.DataFrameModel):
+    """`feedback.deal_rejects`: rows of the CRM exports in `crm/` that name no deal or cannot be
+    read, with the reason; with the deals and repeats they account for every row read."""
+
+    source_file: str = pa.Field(description="the CRM export, relative to the inbox")
+    source_row: int = pa.Field(nullable=True, ge=1, description="1-based data row in that file")
+    reason: str = pa.Field(
+        str_length={"min_value": 1},
+        description="why the row is not a deal: `no deal id: the row names no deal`, or an "
+        "unparseable record",
+    )
+
+    class Config:
+        strict = True

@@ -12,14 +12,29 @@ from dagster import AssetExecutionContext
 
 from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.kernel.privacy import masked_preview
-from leadgen_pipeline.layers.checks import check, contract_result, contract_spec, table_metadata
+from leadgen_pipeline.layers.checks import (
+    check,
+    contract_result,
+    contract_spec,
+    side_table,
+    side_table_metadata,
+    table_metadata,
+)
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
 from leadgen_pipeline.layers.config.provenance import SourceProvenance, load_source_manifest
 from leadgen_pipeline.layers.raw import history
-from leadgen_pipeline.layers.raw.apollo_pull import pull_apollo_api
+from leadgen_pipeline.layers.raw.apollo_pull import ERASED_IDS_TABLE, REVEALS_TABLE, pull_apollo_api
 from leadgen_pipeline.layers.raw.canonical import SOURCES
-from leadgen_pipeline.layers.raw.contracts import RawRecords, RawRejects
+from leadgen_pipeline.layers.raw.contracts import (
+    ApolloErased,
+    ApolloReveals,
+    RawHistoryRecords,
+    RawHistoryRejects,
+    RawPulls,
+    RawRecords,
+    RawRejects,
+)
 from leadgen_pipeline.layers.raw.ingest import (
     ExportReadError,
     InboxError,
@@ -37,6 +52,16 @@ ERASURE_SOURCE = dg.AssetKey(["compliance", "suppressions"])
 GROUP = "raw"
 RAW_SOURCES = [dg.AssetKey([GROUP, source]) for source in SOURCES]
 RAW_REJECTS = dg.AssetKey([GROUP, "rejects"])
+
+# the history behind the `raw` views (their columns: commented, not shown twice), the pull
+# log, and the Apollo API pull's books of who was revealed (paid for) or erased
+HISTORY_TABLES = [side_table(f"raw_history.{s}", RawHistoryRecords) for s in SOURCES]
+REJECTS_HISTORY = side_table(history.REJECTS_HISTORY, RawHistoryRejects)
+PULL_LOG = side_table(history.PULLS_TABLE, RawPulls)
+APOLLO_BOOKS = [
+    side_table(REVEALS_TABLE, ApolloReveals),
+    side_table(ERASED_IDS_TABLE, ApolloErased),
+]
 
 _SOURCE_DESCRIPTIONS = {
     "apollo": "Apollo contacts exports (2024–2026 header versions), or the Apollo People API "
@@ -95,6 +120,8 @@ def _describe_pull(
         not_read=dg.MetadataValue.md(_skipped_markdown(pull.skipped)),
         warnings=dg.MetadataValue.md("\n".join(_masked_lines(pull.warnings)) or "none"),
         **extra,
+        **side_table_metadata(con, f"raw_history.{pull.source}", REJECTS_HISTORY, schemas=False),
+        **side_table_metadata(con, PULL_LOG, *(APOLLO_BOOKS if pull.source == "apollo" else [])),
     )
 
 
@@ -313,6 +340,8 @@ def raw_rejects(
                 "\n".join(f"- {s}: {r} — {n}" for s, r, n in by_reason) or "no rejects"
             ),
             inbox_not_read=dg.MetadataValue.md(_skipped_markdown(unread)),
+            # made here too when no source has been pulled yet
+            **side_table_metadata(con, *HISTORY_TABLES, REJECTS_HISTORY, PULL_LOG, schemas=False),
         )
         contract = contract_result(con, RAW_REJECTS, RawRejects)
     return dg.MaterializeResult(metadata=metadata, check_results=[contract])

@@ -159,3 +159,97 @@ class RawRejects(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+# The side tables behind the `raw` views. Every `raw_history.<source>` is created from the one
+# canonical shape whatever the vendor (a vendor's other fields are mapped or dropped at ingest),
+# so one model documents them all, and the view onto each shares its descriptions.
+
+
+class RawHistoryRecords(RawRecords):
+    """`raw_history.<source>`: every pull of the source ever stored, one canonical record per
+    readable source row, under its `snapshot_id`; append-only (only an erasure request removes
+    rows). `raw.<source>` shows the latest pull; `raw_history.pulls` logs each pull."""
+
+
+class RawHistoryRejects(RawRejects):
+    """`raw_history.rejects`: every input row or response of every pull that could not be used,
+    and why; append-only. `raw.rejects` shows those of each source's latest pull."""
+
+
+class RawPulls(pa.DataFrameModel):
+    """`raw_history.pulls`: one row per pull of a source (an identical pull is logged again):
+    the log that makes a snapshot the latest and the counts that prove no row was lost."""
+
+    snapshot_id: str = pa.Field(
+        description="the pull's snapshot: `<source>-<hash of its input files or API call>`; "
+        "an identical pull has the same id and stores no rows twice"
+    )
+    source: str = pa.Field(
+        isin=list(SOURCES), description="the inbox folder / source key from data/sources.yaml"
+    )
+    mode: str = pa.Field(
+        isin=["inbox", "api"],
+        description="`inbox` (export files) or `api` (the Apollo People API)",
+    )
+    pulled_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the vendor produced the data (export or API time), UTC"
+    )
+    ingested_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC,
+        description="when this run stored or re-logged the pull, UTC; the newest per source is "
+        "the latest pull",
+    )
+    data_rows: int = pa.Field(
+        ge=0, description="data rows read from the pull's files (headers excluded)"
+    )
+    records: int = pa.Field(ge=0, description="rows stored as canonical records")
+    rejects: int = pa.Field(ge=0, description="rows stored in the rejects, with the reason")
+    credits_spent: float = pa.Field(
+        nullable=True, ge=0, description="Apollo credits an API pull spent; null for an inbox pull"
+    )
+    files: str = pa.Field(
+        description="JSON list of the files read, each with its path relative to the inbox, "
+        "SHA-256, encoding, vendor, data rows, records, rejects, export time, delimiter and "
+        "preamble lines"
+    )
+    warnings: str = pa.Field(
+        description="JSON list of the guesses and skipped inputs the pull reported (`[]`: none)"
+    )
+
+    class Config:
+        strict = True
+
+
+class ApolloReveals(pa.DataFrameModel):
+    """`raw_history.apollo_reveals` (Apollo API mode only): every person whose contact details
+    were revealed (paid for), kept so that no later pull pays to reveal them again."""
+
+    person_id: str = pa.Field(
+        unique=True, description="Apollo's person id (`source_record_id` in `raw.apollo`)"
+    )
+    revealed_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the paid batch that revealed them was stored, UTC"
+    )
+    person: str = pa.Field(
+        description="the person object Apollo returned, as JSON (personal data: an erasure "
+        "request removes the row)"
+    )
+
+    class Config:
+        strict = True
+
+
+class ApolloErased(pa.DataFrameModel):
+    """`raw_history.apollo_erased` (Apollo API mode only): people an erasure request named at
+    ingest, kept as a hash only, so no later pull reveals (pays for) them again."""
+
+    id_hash: str = pa.Field(
+        unique=True,
+        str_matches=r"^[0-9a-f]{64}$",
+        description="SHA-256 hex digest of the person's Apollo id; never the id itself",
+    )
+    erased_at: pe.DateTime = pa.Field(dtype_kwargs=UTC, description="when they were erased, UTC")
+
+    class Config:
+        strict = True

@@ -17,12 +17,21 @@ from leadgen_pipeline.layers.checks import (
     contract_result,
     contract_spec,
     no_rows,
+    side_table,
+    side_table_metadata,
     table_metadata,
 )
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.core.assets import CONTACTS
-from leadgen_pipeline.layers.verify.contracts import EmailChecks, SendableContacts, VerifyLedger
+from leadgen_pipeline.layers.verify.contracts import (
+    BulkJobs,
+    CallIntents,
+    EmailChecks,
+    SendableContacts,
+    Verdicts,
+    VerifyLedger,
+)
 from leadgen_pipeline.layers.verify.ledger import Reconciliation
 from leadgen_pipeline.layers.verify.verification import (
     VerificationRun,
@@ -37,6 +46,12 @@ EMAIL_CHECKS = dg.AssetKey([GROUP, "email_checks"])
 LEDGER = dg.AssetKey([GROUP, "ledger"])
 SENDABLE = dg.AssetKey([GROUP, "sendable_contacts"])
 SUPPRESSION_LIST = dg.AssetKey([GROUP, "suppression_list"])
+# the verdict history behind the checks, and the books behind the ledger (`ledger.py`)
+VERDICTS = side_table("verify.verdicts", Verdicts)
+LEDGER_BOOKS = [
+    side_table("verify.call_intents", CallIntents),
+    side_table("verify.bulk_jobs", BulkJobs),
+]
 
 
 @dg.multi_asset(
@@ -136,6 +151,7 @@ def verify_emails(
                 imported=run.imported,
                 unverified=unverified if client is None else 0,
                 by_status=dg.MetadataValue.md("\n".join(f"- {s}: {n}" for s, n in by_status)),
+                **side_table_metadata(con, VERDICTS),
             ),
         )
         yield dg.MaterializeResult(asset_key=LEDGER, metadata=ledger_metadata(con, run))
@@ -161,6 +177,7 @@ def ledger_metadata(con: duckdb.DuckDBPyConnection, run: VerificationRun) -> dic
         possibly_charged_this_run=run.possibly_charged,
         possibly_charged_total=int(possibly_total),
         cost_total=float(cost_total),
+        **side_table_metadata(con, *LEDGER_BOOKS),
     )
 
 

@@ -101,3 +101,86 @@ class SendableContacts(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+# The verification books beside the two assets (see `ledger.py` and `bulk_jobs.py`).
+
+
+class Verdicts(pa.DataFrameModel):
+    """`verify.verdicts`: every verdict ever given or imported, paid or not, appended as it
+    comes: the history `verify.email_checks` takes the newest verdict per address from, and
+    the reason no address is paid for twice within the TTL."""
+
+    email: str = pa.Field(description="the normalised address, lower-cased")
+    status: str = pa.Field(
+        isin=list(VERDICT_STATUSES),
+        description="the verdict: valid, catch_all, unknown, invalid, disposable, role or "
+        "do_not_mail",
+    )
+    provider_status: str = pa.Field(
+        description="the provider's own answer with its sub-status (`catch_all/risky`)"
+    )
+    provider: str = pa.Field(
+        description="the paid provider that answered (by single check or bulk job), or "
+        "`<provider>_bulk` for a verdict imported from a bulk export in `verifications/`"
+    )
+    checked_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC,
+        description="when the verdict was given (an imported one: the export's date), UTC",
+    )
+    paid: bool = pa.Field(description="true when the call that gave it spent a credit")
+    cost: float = pa.Field(ge=0, description="what that call cost (0 when not paid)")
+    detail: str = pa.Field(
+        nullable=True,
+        description="the export file an imported verdict came from, or why no usable answer "
+        "came (`timeout`, `unanswered: ...`); null otherwise",
+    )
+
+    class Config:
+        strict = True
+
+
+class CallIntents(pa.DataFrameModel):
+    """`verify.call_intents`: the single checks in flight, each written before its call starts
+    and removed with its answer; a row a killed run left is booked `possibly_charged` in
+    `verify.ledger` before the address is asked again. Made by the first paid batch."""
+
+    provider: str = pa.Field(description="the paid provider about to be called")
+    email: str = pa.Field(description="the normalised address to verify")
+    run_id: str = pa.Field(description="the Dagster run making the call")
+    intended_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the call was about to start, UTC"
+    )
+    credits: float = pa.Field(ge=0, description="the most the call can cost, in provider credits")
+    cost: float = pa.Field(ge=0, description="those credits x the configured cost of one credit")
+
+    class Config:
+        strict = True
+
+
+class BulkJobs(pa.DataFrameModel):
+    """`verify.bulk_jobs`: every bulk verification job, recorded before its upload starts so a
+    killed run resumes it instead of paying for the list twice. Made by the first bulk batch."""
+
+    job_name: str = pa.Field(
+        unique=True,
+        description="our name for the job, sent as its file name (`job_id` in the ledger)",
+    )
+    provider: str = pa.Field(description="the provider whose bulk API runs the job")
+    provider_job_id: str = pa.Field(
+        nullable=True, description="the provider's id for the job; null until the upload answered"
+    )
+    run_id: str = pa.Field(description="the Dagster run that submitted the job")
+    submitted_at: pe.DateTime = pa.Field(
+        dtype_kwargs=UTC, description="when the upload started, UTC"
+    )
+    emails: pe.List = pa.Field(description="the normalised addresses the job carries")
+    state: str = pa.Field(
+        isin=["submitting", "submitted", "recorded", "abandoned"],
+        description="`submitting` (upload not answered), `submitted` (running at the provider), "
+        "`recorded` (its verdicts and charges stored) or `abandoned` (refused, never uploaded, "
+        "or lost and booked `possibly_charged`; its addresses are asked again)",
+    )
+
+    class Config:
+        strict = True
