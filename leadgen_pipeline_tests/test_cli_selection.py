@@ -8,12 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from dagster._core.instance.ref import InstanceRef
 
+from leadgen_pipeline.layers.checks import StepResult, built_together
 from leadgen_pipeline_tests.builds import PROJECT, Build
 
 # a selected asset -> the partners its step writes with it
@@ -67,3 +69,31 @@ def test_one_asset_of_a_step_materialises_from_the_command_line(
     written = {selected, *SINGLE_ASSETS[selected]}
     assert materialised == written
     assert checked == written
+
+
+def test_a_failing_blocking_check_of_an_unselected_partner_still_stops_the_run() -> None:
+    """The partner's check is logged rather than returned, but a refusal must not be lost:
+    the step fails, and what reads the refused table does not build."""
+    written: list[str] = []
+
+    @dg.multi_asset(
+        specs=[dg.AssetSpec("picked", skippable=True), dg.AssetSpec("partner", skippable=True)],
+        check_specs=[dg.AssetCheckSpec("guard", asset="partner", blocking=True)],
+        can_subset=True,
+    )
+    @built_together
+    def step() -> Iterator[StepResult]:
+        written.extend(["picked", "partner"])
+        yield dg.MaterializeResult(asset_key="picked")
+        yield dg.MaterializeResult(asset_key="partner")
+        yield dg.AssetCheckResult(asset_key="partner", check_name="guard", passed=False)
+
+    @dg.asset(deps=["picked"])
+    def reader() -> None:
+        written.append("reader")
+
+    result = dg.materialize([step, reader], selection=["picked", "reader"], raise_on_error=False)
+
+    assert not result.success
+    assert written == ["picked", "partner"]
+    assert "partner:guard" in str(result.failure_data_for_node("step").error)

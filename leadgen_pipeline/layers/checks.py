@@ -243,12 +243,17 @@ def built_together(
     `can_subset=True`): whatever part of it a run selects, the step builds every table, so
     the result of an asset or check the run did not select is logged as a runtime event
     instead of yielded. Selecting one asset from the command line works, and no table is
-    rewritten without its materialisation and its checks on record."""
+    rewritten without its materialisation and its checks on record. A blocking check of an
+    unselected partner that fails still fails the step, so nothing downstream of the run
+    builds on a table its own guard refused."""
 
     @functools.wraps(body)
     def step(*args: Any, **kwargs: Any) -> Iterator[StepResult]:
         context = dg.AssetExecutionContext.get()
         assets, checks = context.selected_asset_keys, context.selected_asset_check_keys
+        specs = context.assets_def.node_check_specs_by_output_name.values()
+        blocking = {spec.key for spec in specs if spec.blocking}
+        refused: list[str] = []
         for result in body(*args, **kwargs):
             if isinstance(result, dg.MaterializeResult):
                 if result.asset_key in assets:
@@ -270,5 +275,13 @@ def built_together(
                         description=result.description,
                     )
                 )
+                key = dg.AssetCheckKey(result.asset_key, result.check_name)
+                failed = not result.passed and result.severity != dg.AssetCheckSeverity.WARN
+                if failed and key in blocking:
+                    refused.append(f"{result.asset_key.to_user_string()}:{result.check_name}")
+        if refused:
+            raise dg.Failure(
+                "blocking checks of tables this step also built failed: " + ", ".join(refused)
+            )
 
     return step
