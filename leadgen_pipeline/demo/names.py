@@ -301,6 +301,9 @@ TARGET_PROFILES: dict[str, TargetProfile] = {
         employees=(150, 2600),
     ),
 }
+# How much in the market a company is right now; buying signals come in bunches (a round,
+# then hiring, then new tools), so a hot account shows several and a cold one hardly any.
+ACCOUNT_HEAT: dict[str, float] = {"hot": 30.0, "warm": 40.0, "cold": 30.0}
 
 # ISO-2 -> (English name, local name, weight, TLDs, legal suffixes, cities, phone prefix,
 # LinkedIn country subdomain)
@@ -463,6 +466,42 @@ JOB_POSTING_TITLES: tuple[tuple[str, str], ...] = (
     ("Demand Generation Manager", "Marketing"), ("Head of Data", "Engineering"),
     ("Finance Director", "Finance"), ("Supply Chain Planner", "Operations"),
 )  # fmt: skip
+# Roles companies of an industry post besides the common ones above.
+INDUSTRY_JOB_POSTINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Financial Services": (
+        ("Financial Controller", "Finance"), ("FP&A Manager", "Finance"),
+        ("Head of Finance", "Finance"), ("Analytics Engineer", "Engineering"),
+        ("Data Engineer", "Engineering"), ("Compliance Officer", "Legal"),
+    ),
+    "Manufacturing": (
+        ("Plant Manager", "Operations"), ("Production Planner", "Operations"),
+        ("Continuous Improvement Engineer", "Operations"), ("Maintenance Technician", "Operations"),
+        ("Operations Manager", "Operations"), ("Quality Engineer", "Engineering"),
+    ),
+    "Logistics & Supply Chain": (
+        ("Supply Chain Manager", "Operations"), ("Warehouse Operations Manager", "Operations"),
+        ("Transport Planner", "Operations"), ("Continuous Improvement Lead", "Operations"),
+    ),
+}  # fmt: skip
+# Technologies companies of an industry run besides the common ones in TECHNOLOGIES.
+INDUSTRY_TECHNOLOGIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "Financial Services": (
+        ("NetSuite", "ERP"), ("Adyen", "Payments"), ("Xero", "Accounting"),
+        ("Snowflake", "Data Warehouse"), ("dbt", "Data Transformation"),
+    ),
+    "Manufacturing": (
+        ("SAP S/4HANA", "ERP"), ("Microsoft Dynamics 365", "ERP"), ("Epicor", "ERP"),
+        ("Infor", "ERP"), ("Siemens Opcenter", "Manufacturing Execution"),
+    ),
+    "Logistics & Supply Chain": (
+        ("SAP S/4HANA", "ERP"), ("Microsoft Dynamics 365", "ERP"), ("Infor", "ERP"),
+        ("Manhattan WMS", "Warehouse Management"),
+    ),
+}  # fmt: skip
+EXECUTIVE_ROLES: tuple[str, ...] = (
+    "Chief Revenue Officer", "Chief Financial Officer", "Chief Operating Officer",
+    "Chief Technology Officer",
+)  # fmt: skip
 
 COMPANY_EVENTS: tuple[tuple[str, str], ...] = (
     ("leadership_change", "appoints new {role}"),
@@ -474,6 +513,22 @@ COMPANY_EVENTS: tuple[tuple[str, str], ...] = (
     ("plant_expansion", "announces plant expansion in {city}"),
     ("new_facility", "opens a new distribution center in {city}"),
 )  # fmt: skip
+# Events companies of an industry announce besides the common ones above.
+INDUSTRY_EVENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Financial Services": (
+        ("leadership_change", "appoints new Chief Financial Officer"),
+        ("product_launch", "launches new platform for {industry}"),
+    ),
+    "Manufacturing": (
+        ("plant_expansion", "announces a capacity expansion at its {city} plant"),
+        ("new_facility", "opens a new facility in {city}"),
+        ("acquisition", "acquires a regional component maker"),
+    ),
+    "Logistics & Supply Chain": (
+        ("new_facility", "opens a new distribution center in {city}"),
+        ("acquisition", "acquires a regional carrier"),
+    ),
+}  # fmt: skip
 
 DEAL_OWNERS: tuple[str, ...] = (
     "Hannah Cole", "Marcus Reid", "Priya Desai", "Tom Becker", "Lena Vogel", "Sam Okafor",

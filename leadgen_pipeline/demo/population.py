@@ -2,7 +2,8 @@
 
 Most companies come from a broad mix of industries, countries and sizes; a share are the
 accounts the sales team targets on purpose (`names.TARGET_PROFILES`, after its ICP
-segments).
+segments). Each company also has a `heat` (`names.ACCOUNT_HEAT`): how in-market it is,
+which decides how many buying signals it shows and how recent they are (`extras.py`).
 
 Everything is built column by column from `Draw` expressions, so a population of half a
 million people takes a second or two and is identical for the same seed.
@@ -100,6 +101,9 @@ def build_companies(draw: Draw, count: int, as_of: date) -> pl.DataFrame:
         stem=stem,
         target=_target_profile(draw, key),
         word_slot=combo % n_words,
+        heat=draw.weighted(
+            key, "co.heat", list(names.ACCOUNT_HEAT), list(names.ACCOUNT_HEAT.values())
+        ),
     )
     frame = frame.with_columns(*_firmographics(draw, key))
     frame = frame.with_columns(
