@@ -20,7 +20,7 @@ from leadgen_pipeline_tests.fakes.llm_server import FakeLlmServer
 from leadgen_pipeline_tests.fakes.web_site import FakeWebSite, article
 
 ENRICH = {SIGNALS, RESEARCH_LEDGER, LEADS}
-MANUFACTURER = "toracven-works.co"  # a demo account in manufacturing_midmarket_na
+MANUFACTURER = "vexisrel-works.com"  # a demo account in manufacturing_midmarket_na
 FINTECH = "coraara-credit.io"  # a demo account in fintech_scaleups_eu
 DEMO_DAY = date(2026, 11, 20)
 
@@ -82,7 +82,7 @@ def test_a_fresh_relevant_round_becomes_the_hook_and_a_bad_file_keeps_the_last_s
         [
             {
                 "company_domain": f"https://www.{MANUFACTURER}/",
-                "company_name": "Toracven Works",
+                "company_name": "Vexisrel Works",
                 "round": "Growth Equity",
                 "amount_usd": "25000000",
                 "announced_on": "2026-11-15",

@@ -46,6 +46,82 @@ def test_the_demo_funnel_shows_every_layer_for_both_segments(
     assert by_source == 4 and uncited == 0 and commented > 20
 
 
+def test_the_demo_has_high_tier_leads_routed_by_email_with_openers_naming_verified_signals(
+    demo_build: tuple[Build, RunSummary],
+) -> None:
+    """Every bucket of the qualifying steps holds someone in both segments, and each lead
+    routed to email (alone or in a multichannel track) opens with its own verified signal:
+    the enrichment's hook for that segment, citing a verified signal of the lead's account,
+    recent enough for the segment's email track, and stating that signal's facts."""
+    build, _ = demo_build
+    with duckdb.connect(str(build.store), read_only=True) as con:
+        funnel = con.execute(
+            "select segment, stage, coalesce(bucket, ''), count from marts.funnel "
+            "where source = 'all'"
+        ).fetchall()
+        tiers = dict(
+            con.execute(
+                "select segment, count(*) from score.lead_scores where tier = 'high' group by 1"
+            ).fetchall()
+        )
+        emailed = (
+            con.sql(
+                """select r.person_id, r.segment, r.channel, r.email, r.email_track, r.opener,
+                          r.opener_signal_id, l.segment as hook_segment, l.hook,
+                          l.hook_signal_id, v.verified_email, v.send_track,
+                          c.company_domain, s.account_domain, s.verified, s.signal_type,
+                          s.signal_date, s.value, s.claim, r.routed_at
+                   from score.routed_leads r
+                   join core.contacts c using (person_id)
+                   left join enrich.leads l using (person_id)
+                   left join verify.sendable_contacts v using (person_id)
+                   left join enrich.signals s on s.signal_id = r.opener_signal_id
+                   where r.channel in ('email', 'multichannel')"""
+            )
+            .pl()
+            .rows(named=True)
+        )
+    counts = {(seg, stage, bucket): n for seg, stage, bucket, n in funnel}
+    scoring = {
+        seg: yaml.safe_load((Path(__file__).parents[1] / f"data/scoring/{seg}.yaml").read_text())
+        for seg in SEGMENTS
+    }
+    for segment in SEGMENTS:
+        for stage in ("raw_records", "unique_people", "verified", "icp_fit"):
+            assert counts[(segment, stage, "")] > 0, (segment, stage)
+        for tier in ("high", "medium", "parked"):
+            assert counts[(segment, "scored", tier)] > 0, (segment, tier)
+        for channel in ("email", "linkedin", "multichannel", "nurture"):
+            assert counts[(segment, "routed", channel)] > 0, (segment, channel)
+        assert tiers.get(segment, 0) == counts[(segment, "scored", "high")]
+        assert any(r["segment"] == segment and r["channel"] == "email" for r in emailed)
+    for lead in emailed:
+        who = (lead["person_id"], lead["segment"])
+        # a valid address on the main track, the one verification cleared
+        assert lead["email_track"] == "main" and lead["send_track"] == "main", who
+        assert lead["email"] == lead["verified_email"] is not None, who
+        # the opener is the enrichment's hook for this segment, citing that same signal
+        assert lead["hook_segment"] == lead["segment"], who
+        assert lead["opener"] == lead["hook"] is not None, who
+        assert lead["opener_signal_id"] == lead["hook_signal_id"], who
+        # ... a verified signal of the lead's own account, fresh enough to email on
+        assert lead["verified"] is True, who
+        assert lead["account_domain"] == lead["company_domain"], who
+        age = (lead["routed_at"].date() - lead["signal_date"]).days
+        assert 0 <= age <= scoring[lead["segment"]]["routing"]["email_signal_max_age_days"], who
+        # ... and the sentence states that signal: its date and its own fact
+        value = lead["value"]
+        fact = {
+            "funding_round": value["round"],
+            "hiring": value["role"],
+            "tech_adopted": value["technology"],
+            "job_change": value["role"],
+            "role_change": value["role"],
+        }.get(lead["signal_type"], (lead["claim"] or "").rstrip("."))
+        assert fact and fact in lead["opener"], (who, fact, lead["opener"])
+        assert lead["signal_date"].isoformat() in lead["opener"], who
+
+
 def test_source_performance_costs_come_from_the_manifest_and_the_ledgers(
     demo_build: tuple[Build, RunSummary],
 ) -> None:

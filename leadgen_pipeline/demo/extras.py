@@ -191,16 +191,67 @@ def millionverifier(emails: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# How often an account of each heat (`names.ACCOUNT_HEAT`) shows a kind of signal, as a
+# multiple of the kind's base share, and how far back its signals reach, as a share of the
+# kind's date range (what makes an account hot is that its news is recent).
+_HEAT_CHANCE = {"hot": 3.5, "warm": 1.0, "cold": 0.25}
+_HEAT_REACH = {"hot": 0.3, "warm": 0.6, "cold": 1.0}
+_MAX_CHANCE = 0.95
+# how often a signal of a company whose industry has its own roles, tools or events is one
+_OWN_SHARE = 0.5
+
+
 def _per_company(draw: Draw, companies: pl.DataFrame, stream: str, share: float, most: int):
-    """Companies with signals of one kind, exploded to 1..`most` rows each (`j` numbers them)."""
+    """Companies with signals of one kind, exploded to 1..`most` rows each (`j` numbers them):
+    `share` of the warm companies, more of the hot ones, few of the cold."""
     key = pl.col("cid")
+    chance = pl.col("heat").replace_strict(
+        {heat: min(_MAX_CHANCE, share * k) for heat, k in _HEAT_CHANCE.items()},
+        return_dtype=pl.Float64,
+    )
     return (
-        companies.filter(draw.chance(key, f"{stream}.has", share))
+        companies.filter(draw.chance(key, f"{stream}.has", chance))
         .with_columns(n=draw.integers(key, f"{stream}.n", 1, most + 1))
         .with_columns(j=pl.int_ranges(0, pl.col("n")))
         .explode("j")
         .with_columns(skey=pl.col("cid") * 8 + pl.col("j"))
     )
+
+
+def _signal_day(as_of: date, skey: pl.Expr, draw: Draw, stream: str, low: int, high: int):
+    """A date `low`..`high` days before `as_of`; a hotter account's in the recent part of it."""
+    reach = pl.col("heat").replace_strict(_HEAT_REACH, return_dtype=pl.Float64)
+    days = low + (draw.uniform(skey, stream) * (high - low) * reach).floor().cast(pl.Int64)
+    return pl.lit(as_of) - pl.duration(days=days)
+
+
+def _industry_pick(
+    draw: Draw,
+    skey: pl.Expr,
+    stream: str,
+    common: tuple[tuple[str, str], ...],
+    by_industry: dict[str, tuple[tuple[str, str], ...]],
+) -> tuple[pl.Expr, pl.Expr]:
+    """One (name, kind) pair: for a company of an industry with its own list, from that list
+    half of the time; otherwise from the common list, uniformly."""
+    flat = list(common)
+    offsets: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for industry, own in by_industry.items():
+        offsets[industry], counts[industry] = len(flat), len(own)
+        flat.extend(own)
+    industry = pl.col("industry")
+    own_list = industry.is_in(list(by_industry)) & draw.chance(skey, f"{stream}.own", _OWN_SHARE)
+    offset = pl.when(own_list).then(
+        industry.replace_strict(offsets, default=0, return_dtype=pl.UInt64)
+    )
+    count = pl.when(own_list).then(
+        industry.replace_strict(counts, default=len(common), return_dtype=pl.UInt64)
+    )
+    pick = offset.fill_null(0) + draw.u32(skey, stream) % count.fill_null(len(common))
+    first = pl.lit(pl.Series([a for a, _ in flat])).gather(pick)
+    second = pl.lit(pl.Series([b for _, b in flat])).gather(pick)
+    return first, second
 
 
 def funding_rounds(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -211,7 +262,7 @@ def funding_rounds(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataF
         pl.col("legal_name").alias("company_name"),
         pl.col("funding_round").alias("round"),
         (pl.col("total_funding_usd") // 3).alias("amount_usd"),
-        c.days_before(as_of, skey, draw, "s.fund.on", 5, 400).alias("announced_on"),
+        _signal_day(as_of, skey, draw, "s.fund.on", 5, 400).alias("announced_on"),
         pl.concat_str(
             pl.lit("https://news.example.com/funding/"),
             pl.col("li_company_slug"),
@@ -224,14 +275,14 @@ def funding_rounds(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataF
 def job_postings(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataFrame:
     rows = _per_company(draw, companies, "s.jobs", 0.35, 4)
     skey = pl.col("skey")
-    pick = draw.u32(skey, "s.jobs.title") % len(names.JOB_POSTING_TITLES)
+    title, department = _industry_pick(
+        draw, skey, "s.jobs.title", names.JOB_POSTING_TITLES, names.INDUSTRY_JOB_POSTINGS
+    )
     return rows.select(
         pl.col("domain").alias("company_domain"),
-        pl.lit(pl.Series([t for t, _ in names.JOB_POSTING_TITLES])).gather(pick).alias("job_title"),
-        pl.lit(pl.Series([d for _, d in names.JOB_POSTING_TITLES]))
-        .gather(pick)
-        .alias("department"),
-        c.days_before(as_of, skey, draw, "s.jobs.on", 1, 75).alias("posted_on"),
+        title.alias("job_title"),
+        department.alias("department"),
+        _signal_day(as_of, skey, draw, "s.jobs.on", 1, 75).alias("posted_on"),
         pl.concat_str(
             pl.lit("https://jobs.example.com/"),
             pl.col("li_company_slug"),
@@ -244,12 +295,14 @@ def job_postings(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataFra
 def tech_stack(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataFrame:
     rows = _per_company(draw, companies, "s.tech", 0.5, 5)
     skey = pl.col("skey")
-    pick = draw.u32(skey, "s.tech.name") % len(names.TECHNOLOGIES)
+    technology, category = _industry_pick(
+        draw, skey, "s.tech.name", names.TECHNOLOGIES, names.INDUSTRY_TECHNOLOGIES
+    )
     return rows.select(
         pl.col("domain").alias("company_domain"),
-        pl.lit(pl.Series([t for t, _ in names.TECHNOLOGIES])).gather(pick).alias("technology"),
-        pl.lit(pl.Series([k for _, k in names.TECHNOLOGIES])).gather(pick).alias("category"),
-        c.days_before(as_of, skey, draw, "s.tech.on", 10, 700).alias("first_seen_on"),
+        technology.alias("technology"),
+        category.alias("category"),
+        _signal_day(as_of, skey, draw, "s.tech.on", 10, 700).alias("first_seen_on"),
         pl.concat_str(pl.lit("https://techstack.example.com/"), pl.col("domain")).alias(
             "source_url"
         ),
@@ -259,20 +312,23 @@ def tech_stack(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataFrame
 def company_events(draw: Draw, companies: pl.DataFrame, as_of: date) -> pl.DataFrame:
     rows = _per_company(draw, companies, "s.event", 0.2, 2)
     skey = pl.col("skey")
-    pick = draw.u32(skey, "s.event.kind") % len(names.COMPANY_EVENTS)
-    template = pl.lit(pl.Series([t for _, t in names.COMPANY_EVENTS])).gather(pick)
+    event_type, template = _industry_pick(
+        draw, skey, "s.event.kind", names.COMPANY_EVENTS, names.INDUSTRY_EVENTS
+    )
     headline = pl.concat_str(
         pl.col("name"),
         pl.lit(" "),
-        template.str.replace("{role}", "Chief Revenue Officer", literal=True)
+        template.str.replace(
+            "{role}", draw.pick(skey, "s.event.role", names.EXECUTIVE_ROLES), literal=True
+        )
         .str.replace("{city}", pl.col("city"), literal=True)
         .str.replace("{industry}", pl.col("industry").str.to_lowercase(), literal=True)
         .str.replace("{country}", c.country_name(pl.col("country")), literal=True),
     )
     return rows.select(
         pl.col("domain").alias("company_domain"),
-        pl.lit(pl.Series([k for k, _ in names.COMPANY_EVENTS])).gather(pick).alias("event_type"),
-        c.days_before(as_of, skey, draw, "s.event.on", 2, 180).alias("event_date"),
+        event_type.alias("event_type"),
+        _signal_day(as_of, skey, draw, "s.event.on", 2, 180).alias("event_date"),
         headline.alias("headline"),
         pl.concat_str(
             pl.lit("https://news.example.com/"),

@@ -6,6 +6,8 @@ encoding. Company stems are invented syllable blends, so generated domains are f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # (formal first name, nickname or "") — nicknames let a record say "Bob" where another says
 # "Robert"; names with accents exercise encodings.
 FIRST_NAMES: tuple[tuple[str, str], ...] = (
@@ -267,6 +269,42 @@ INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
 INDUSTRIES: tuple[str, ...] = tuple(INDUSTRY_WORDS)
 INDUSTRY_WEIGHTS: tuple[float, ...] = (18, 14, 12, 8, 6, 7, 9, 6, 5, 5, 5, 5)
 
+
+@dataclass(frozen=True)
+class TargetProfile:
+    """Accounts of one kind a sales team prospects on purpose: `share` is the percentage of
+    all companies, drawn with these industries and countries (relative weights) and a
+    log-uniform headcount in `employees` (inclusive)."""
+
+    share: float
+    industries: dict[str, float]
+    countries: dict[str, float]
+    employees: tuple[int, int]
+
+
+# The demo's sales team pulls lists with saved searches that follow its two ICP segments
+# (data/icp/), so these companies are drawn inside each segment's firmographics instead of
+# from the broad mix above. Countries and headcount are a little wider than the ICP, as
+# vendors' filters are (a Spanish fintech, a 45-person one, a 2,400-person plant operator),
+# so some still miss the segment on one criterion. Every other company is a broad pull.
+TARGET_PROFILES: dict[str, TargetProfile] = {
+    "eu_fintech": TargetProfile(
+        share=17.0,
+        industries={"Financial Services": 1.0},
+        countries={"GB": 34.0, "DE": 24.0, "NL": 14.0, "FR": 12.0, "IE": 9.0, "ES": 7.0},
+        employees=(40, 600),
+    ),
+    "na_manufacturing": TargetProfile(
+        share=10.0,
+        industries={"Manufacturing": 2.0, "Logistics & Supply Chain": 1.0},
+        countries={"US": 80.0, "CA": 20.0},
+        employees=(150, 2600),
+    ),
+}
+# How much in the market a company is right now; buying signals come in bunches (a round,
+# then hiring, then new tools), so a hot account shows several and a cold one hardly any.
+ACCOUNT_HEAT: dict[str, float] = {"hot": 30.0, "warm": 40.0, "cold": 30.0}
+
 # ISO-2 -> (English name, local name, weight, TLDs, legal suffixes, cities, phone prefix,
 # LinkedIn country subdomain)
 COUNTRIES: dict[str, dict[str, object]] = {
@@ -400,6 +438,14 @@ TECHNOLOGIES: tuple[tuple[str, str], ...] = (
 FUNDING_ROUNDS: tuple[str, ...] = (
     "Seed", "Series A", "Series B", "Series C", "Series D", "Venture (Round not Specified)",
 )  # fmt: skip
+FUNDING_WEIGHTS: tuple[float, ...] = (20, 25, 18, 9, 4, 6)
+# Industrial and logistics companies rarely raise venture rounds: owners and lenders fund them.
+PRIVATE_CAPITAL_ROUNDS: tuple[str, ...] = (
+    "Private Equity", "Growth Equity", "Debt Financing", "Series B",
+    "Venture (Round not Specified)",
+)  # fmt: skip
+PRIVATE_CAPITAL_WEIGHTS: tuple[float, ...] = (30, 25, 30, 8, 7)
+PRIVATE_CAPITAL_INDUSTRIES: tuple[str, ...] = ("Manufacturing", "Logistics & Supply Chain")
 
 INTENT_TOPICS: tuple[tuple[str, str, int], ...] = (
     ("Sales Intelligence", "Sales", 1203),
@@ -420,6 +466,42 @@ JOB_POSTING_TITLES: tuple[tuple[str, str], ...] = (
     ("Demand Generation Manager", "Marketing"), ("Head of Data", "Engineering"),
     ("Finance Director", "Finance"), ("Supply Chain Planner", "Operations"),
 )  # fmt: skip
+# Roles companies of an industry post besides the common ones above.
+INDUSTRY_JOB_POSTINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Financial Services": (
+        ("Financial Controller", "Finance"), ("FP&A Manager", "Finance"),
+        ("Head of Finance", "Finance"), ("Analytics Engineer", "Engineering"),
+        ("Data Engineer", "Engineering"), ("Compliance Officer", "Legal"),
+    ),
+    "Manufacturing": (
+        ("Plant Manager", "Operations"), ("Production Planner", "Operations"),
+        ("Continuous Improvement Engineer", "Operations"), ("Maintenance Technician", "Operations"),
+        ("Operations Manager", "Operations"), ("Quality Engineer", "Engineering"),
+    ),
+    "Logistics & Supply Chain": (
+        ("Supply Chain Manager", "Operations"), ("Warehouse Operations Manager", "Operations"),
+        ("Transport Planner", "Operations"), ("Continuous Improvement Lead", "Operations"),
+    ),
+}  # fmt: skip
+# Technologies companies of an industry run besides the common ones in TECHNOLOGIES.
+INDUSTRY_TECHNOLOGIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "Financial Services": (
+        ("NetSuite", "ERP"), ("Adyen", "Payments"), ("Xero", "Accounting"),
+        ("Snowflake", "Data Warehouse"), ("dbt", "Data Transformation"),
+    ),
+    "Manufacturing": (
+        ("SAP S/4HANA", "ERP"), ("Microsoft Dynamics 365", "ERP"), ("Epicor", "ERP"),
+        ("Infor", "ERP"), ("Siemens Opcenter", "Manufacturing Execution"),
+    ),
+    "Logistics & Supply Chain": (
+        ("SAP S/4HANA", "ERP"), ("Microsoft Dynamics 365", "ERP"), ("Infor", "ERP"),
+        ("Manhattan WMS", "Warehouse Management"),
+    ),
+}  # fmt: skip
+EXECUTIVE_ROLES: tuple[str, ...] = (
+    "Chief Revenue Officer", "Chief Financial Officer", "Chief Operating Officer",
+    "Chief Technology Officer",
+)  # fmt: skip
 
 COMPANY_EVENTS: tuple[tuple[str, str], ...] = (
     ("leadership_change", "appoints new {role}"),
@@ -431,6 +513,22 @@ COMPANY_EVENTS: tuple[tuple[str, str], ...] = (
     ("plant_expansion", "announces plant expansion in {city}"),
     ("new_facility", "opens a new distribution center in {city}"),
 )  # fmt: skip
+# Events companies of an industry announce besides the common ones above.
+INDUSTRY_EVENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Financial Services": (
+        ("leadership_change", "appoints new Chief Financial Officer"),
+        ("product_launch", "launches new platform for {industry}"),
+    ),
+    "Manufacturing": (
+        ("plant_expansion", "announces a capacity expansion at its {city} plant"),
+        ("new_facility", "opens a new facility in {city}"),
+        ("acquisition", "acquires a regional component maker"),
+    ),
+    "Logistics & Supply Chain": (
+        ("new_facility", "opens a new distribution center in {city}"),
+        ("acquisition", "acquires a regional carrier"),
+    ),
+}  # fmt: skip
 
 DEAL_OWNERS: tuple[str, ...] = (
     "Hannah Cole", "Marcus Reid", "Priya Desai", "Tom Becker", "Lena Vogel", "Sam Okafor",

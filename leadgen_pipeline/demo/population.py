@@ -1,11 +1,17 @@
 """The simulated truth behind the demo inbox: companies and the people who work there.
 
+Most companies come from a broad mix of industries, countries and sizes; a share are the
+accounts the sales team targets on purpose (`names.TARGET_PROFILES`, after its ICP
+segments). Each company also has a `heat` (`names.ACCOUNT_HEAT`): how in-market it is,
+which decides how many buying signals it shows and how recent they are (`extras.py`).
+
 Everything is built column by column from `Draw` expressions, so a population of half a
 million people takes a second or two and is identical for the same seed.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import polars as pl
@@ -26,6 +32,8 @@ SOURCE_COUNT_WEIGHTS: tuple[float, ...] = (0.36, 0.44, 0.20)  # P(1), P(2), P(3)
 PEOPLE_PER_COMPANY = 8
 JOB_CHANGER_RATE = 0.07
 ROLE_INBOXES: tuple[str, ...] = ("info", "sales", "contact", "hello", "team")
+# headcount = smallest * e^(spread * u) for a uniform u: log-uniform from 3 to about 10,900
+_HEADCOUNT: tuple[float, float] = (3.0, 8.2)
 
 _STREETS: dict[str, tuple[str, ...]] = {
     "DE": ("Hauptstraße", "Königstraße", "Friedrichstraße", "Schillerstraße"),
@@ -91,22 +99,19 @@ def build_companies(draw: Draw, count: int, as_of: date) -> pl.DataFrame:
     frame = pl.DataFrame({"cid": pl.int_range(0, count, eager=True, dtype=pl.Int64)})
     frame = frame.with_columns(
         stem=stem,
-        industry_idx=draw.weighted_index(key, "co.industry", names.INDUSTRY_WEIGHTS),
-        country=draw.weighted(
-            key,
-            "co.country",
-            names.COUNTRY_CODES,
-            [float(c["weight"]) for c in names.COUNTRIES.values()],  # type: ignore[arg-type]
-        ),
+        target=_target_profile(draw, key),
         word_slot=combo % n_words,
-        size_u=draw.uniform(key, "co.size"),
+        heat=draw.weighted(
+            key, "co.heat", list(names.ACCOUNT_HEAT), list(names.ACCOUNT_HEAT.values())
+        ),
     )
+    frame = frame.with_columns(*_firmographics(draw, key))
     frame = frame.with_columns(
         word=pl.lit(pl.Series(words)).gather(
             pl.col("industry_idx") * n_words + pl.col("word_slot")
         ),
         industry=pl.lit(pl.Series(names.INDUSTRIES)).gather(pl.col("industry_idx")),
-        employees=(3.0 * (pl.col("size_u") * 8.2).exp()).floor().cast(pl.Int64),
+        employees=(_HEADCOUNT[0] * (pl.col("size_u") * _HEADCOUNT[1]).exp()).floor().cast(pl.Int64),
     )
     frame = frame.with_columns(
         _country_pick(draw, key, "co.tld", "tlds").alias("tld"),
@@ -151,7 +156,13 @@ def build_companies(draw: Draw, count: int, as_of: date) -> pl.DataFrame:
             - (pl.col("employees").log10() * 6).floor().cast(pl.Int64)
         ),
         revenue_usd=(pl.col("employees") * draw.integers(key, "co.rev", 60, 260) * 1000),
-        funding_round=draw.weighted(key, "co.round", names.FUNDING_ROUNDS, (20, 25, 18, 9, 4, 6)),
+        funding_round=pl.when(pl.col("industry").is_in(names.PRIVATE_CAPITAL_INDUSTRIES))
+        .then(
+            draw.weighted(
+                key, "co.round", names.PRIVATE_CAPITAL_ROUNDS, names.PRIVATE_CAPITAL_WEIGHTS
+            )
+        )
+        .otherwise(draw.weighted(key, "co.round", names.FUNDING_ROUNDS, names.FUNDING_WEIGHTS)),
         total_funding_usd=(
             pl.col("employees") * draw.integers(key, "co.fund", 20, 180) * 1000 // 100000 * 100000
         ),
@@ -168,6 +179,43 @@ def build_companies(draw: Draw, count: int, as_of: date) -> pl.DataFrame:
         email_pattern=draw.weighted_index(key, "co.pattern", (50, 20, 10, 10, 10)),
         hubspot_id=draw.integers(key, "co.hs", 5_000_000_000, 9_999_999_999),
     ).drop("size_u", "industry_idx", "word_slot", "city_state", "street_name")
+
+
+def _target_profile(draw: Draw, key: pl.Expr) -> pl.Expr:
+    """The target profile a company was pulled for (`names.TARGET_PROFILES`), or null."""
+    shares = [p.share for p in names.TARGET_PROFILES.values()]
+    index = draw.weighted_index(key, "co.target", [100.0 - sum(shares), *shares])
+    return pl.lit(pl.Series([None, *names.TARGET_PROFILES], dtype=pl.String)).gather(index)
+
+
+def _firmographics(draw: Draw, key: pl.Expr) -> list[pl.Expr]:
+    """`industry_idx`, `country` and `size_u` (see `_HEADCOUNT`): from the broad mix, or
+    inside the company's target profile."""
+    industry_idx = draw.weighted_index(key, "co.industry", names.INDUSTRY_WEIGHTS).cast(pl.Int64)
+    country = draw.weighted(
+        key,
+        "co.country",
+        names.COUNTRY_CODES,
+        [float(c["weight"]) for c in names.COUNTRIES.values()],  # type: ignore[arg-type]
+    )
+    size_u = draw.uniform(key, "co.size")
+    smallest, spread = _HEADCOUNT
+    for name, profile in names.TARGET_PROFILES.items():
+        low, high = profile.employees
+        # log-uniform inside [low, high], as the broad mix is over its whole range
+        start, width = math.log(low / smallest) / spread, math.log(high / low) / spread
+        chosen = pl.col("target") == name
+        industries, countries = profile.industries, profile.countries
+        pick = draw.weighted_index(key, f"co.target.industry.{name}", list(industries.values()))
+        industry = pl.lit(pl.Series([names.INDUSTRIES.index(i) for i in industries])).gather(pick)
+        industry_idx = pl.when(chosen).then(industry).otherwise(industry_idx)
+        home = draw.weighted(
+            key, f"co.target.country.{name}", list(countries), list(countries.values())
+        )
+        country = pl.when(chosen).then(home).otherwise(country)
+        size = start + width * draw.uniform(key, f"co.target.size.{name}")
+        size_u = pl.when(chosen).then(size).otherwise(size_u)
+    return [industry_idx.alias("industry_idx"), country.alias("country"), size_u.alias("size_u")]
 
 
 def _country_pick(draw: Draw, key: pl.Expr, stream: str, field: str | None) -> pl.Expr:
