@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 import yaml
 
+from leadgen_pipeline.layers.score.assets import email_openers_cite_verified_signals
 from leadgen_pipeline_tests.builds import Build, RunSummary, bound_defs, shared_instance
 
 SEGMENTS = ("fintech_scaleups_eu", "manufacturing_midmarket_na")
@@ -203,3 +204,27 @@ def test_a_parked_lead_moves_tier_when_a_signal_arrives_and_history_keeps_both(
     assert routed == [("medium", "nurture")]
     assert exported == {"csv": total, "parquet": total}
     assert any((tmp_path / "exports").rglob("nurture.csv"))
+
+
+def test_the_opener_check_refuses_a_signal_of_another_account(demo_copy: Build) -> None:
+    """The check reads the table, not the router: an email lead whose opener cites another
+    account's verified signal, or its own signal with a wrong date, is counted."""
+    with duckdb.connect(str(demo_copy.store)) as con:
+        assert email_openers_cite_verified_signals(con).passed
+        person, domain = con.execute(
+            "select r.person_id, f.company_domain from score.routed_leads r "
+            "join score.icp_fit f using (person_id, segment) "
+            "where r.channel = 'email' order by r.person_id limit 1"
+        ).fetchone()
+        foreign = con.execute(
+            "select signal_id from enrich.signals where verified and account_domain <> ? "
+            "order by signal_id limit 1",
+            [domain],
+        ).fetchone()[0]
+        con.execute(
+            "update score.routed_leads set opener_signal_id = ? where person_id = ?",
+            [foreign, person],
+        )
+        refused = email_openers_cite_verified_signals(con)
+        assert not refused.passed
+        assert refused.metadata["uncited_email_openers"].value == 1

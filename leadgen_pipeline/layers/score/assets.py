@@ -279,7 +279,8 @@ def every_fit_scored(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
         check(
             ROUTED_LEADS,
             "email_openers_cite_verified_signals",
-            "every email and multichannel lead's opener cites a verified signal",
+            "every email and multichannel lead's opener cites a verified signal of the lead's "
+            "own account, with that signal's date and source page",
         ),
     ],
 )
@@ -353,9 +354,14 @@ def email_openers_cite_verified_signals(con: duckdb.DuckDBPyConnection) -> dg.As
         ROUTED_LEADS,
         "email_openers_cite_verified_signals",
         """select count(*) from score.routed_leads r
+           left join score.icp_fit f using (person_id, segment)
            left join enrich.signals s on s.signal_id = r.opener_signal_id
            where r.channel in ('email', 'multichannel')
-             and (r.opener is null or s.signal_id is null or not s.verified)""",
+             and (r.opener is null or s.signal_id is null or not s.verified
+                  -- the signal is the lead's own account's, stated as of the date it gives
+                  or s.account_domain is distinct from f.company_domain
+                  or s.signal_date is distinct from r.opener_date
+                  or s.source_url is distinct from r.opener_source_url)""",
         counted_as="uncited_email_openers",
     )
 
