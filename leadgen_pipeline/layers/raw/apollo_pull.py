@@ -25,9 +25,15 @@ import duckdb
 import polars as pl
 import pycountry
 
-from leadgen_pipeline.clients.apollo import APOLLO_DISPLAY_CAP, ApolloClient, ApolloSearchQuery
+from leadgen_pipeline.clients.apollo import (
+    APOLLO_DISPLAY_CAP,
+    BULK_MATCH_MAX_DETAILS,
+    ApolloClient,
+    ApolloSearchQuery,
+)
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.keys.person import person_identity_keys
+from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.store import registered, table_exists, transaction
 from leadgen_pipeline.layers.config.icp import IcpSegment
 from leadgen_pipeline.layers.raw.apollo_queries import is_disqualified_title, plan_queries
@@ -55,6 +61,8 @@ class ApolloRun:
     credits_spent: int = 0
     erased_at_ingest: int = 0  # revealed, then dropped unstored: an erasure request names them
     warnings: list[str] = field(default_factory=list)
+    # calls made, paid, reused, failures and wall time (`kernel.progress`)
+    summary: dict[str, int | float] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +90,8 @@ def pull_people(
     max_records: int | None,
     on_revealed: Callable[[list[dict[str, Any]]], None] | None = None,
     erased_id_hashes: Collection[str] = frozenset(),
+    say: Callable[[str], None] | None = None,
+    label: str = "raw/apollo",
 ) -> ApolloPull:
     """Search each planned query and reveal only the people worth paying for.
 
@@ -90,8 +100,10 @@ def pull_people(
     `erased_id_hashes`), and repeats across queries, before any paid call; then reveals the
     rest through `bulk_match`, at most `max_records` of them. Searching stops as soon as
     `max_records` candidates are found. `on_revealed` receives each paid batch as it arrives.
+    How far the search and the reveals got is told to `say` every few seconds, in counts.
     """
     pull = ApolloPull()
+    searching = Progress(f"{label} search", None, say, unit="people shown")
     candidates: list[str] = []
     seen: set[str] = set()
     credits_before = client.credits_spent
@@ -101,6 +113,7 @@ def pull_people(
         for person in client.search_people(query):
             pull.searched += 1
             shown += 1
+            searching.advance(calls=0)  # a page is one call for 100 people
             person_id = str(person.get("id") or "")
             if not person_id:
                 continue
@@ -132,7 +145,25 @@ def pull_people(
                 "searched or revealed."
             )
             break
-    pull.matches = client.bulk_match(candidates, on_chunk=on_revealed)
+    searching.finish()
+    revealing = Progress(
+        f"{label} reveal", len(candidates), say, unit="people",
+        reused=len(pull.found_already_revealed),
+    )  # fmt: skip
+    credits_so_far = client.credits_spent
+
+    def on_chunk(matches: list[dict[str, Any]]) -> None:
+        nonlocal credits_so_far
+        if on_revealed is not None:
+            on_revealed(matches)  # stored first: a count never runs ahead of the books
+        paid, credits_so_far = client.credits_spent - credits_so_far, client.credits_spent
+        asked = min(BULK_MATCH_MAX_DETAILS, len(candidates) - revealing.done)
+        revealing.advance(asked, calls=1, paid=paid, cost=paid)
+
+    try:
+        pull.matches = client.bulk_match(candidates, on_chunk=on_chunk)
+    finally:
+        revealing.finish()
     pull.credits_spent = client.credits_spent - credits_before
     return pull
 
@@ -245,14 +276,18 @@ def pull_apollo_api(
     *,
     consent_basis: str,
     max_records_per_segment: int | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[SourcePull, ApolloRun]:
     """Search every segment, reveal the unrevealed, and assemble the pull's snapshot.
 
     Raises the client's `ProviderError` on a failed call; nothing of the snapshot is stored
     then (the caller records the pull only on success), while batches already paid for stay
     in the reveals ledger. People an erasure request names are dropped before anything of
-    them is stored, and taken out of the ledger if an earlier pull put them there.
+    them is stored, and taken out of the ledger if an earlier pull put them there. Each
+    segment's search and reveals tell `say` how far they got every few seconds.
     """
+    whole = Progress("raw/apollo", None, None)  # the pull's summary; segments say the lines
+    requests_before = client.requests
     hashes = stored_erasure_hashes(con)
     reveals = load_reveals(con)
     erased_ids = load_erased_ids(con)
@@ -289,6 +324,8 @@ def pull_apollo_api(
             max_records=max_records_per_segment,
             on_revealed=on_revealed,
             erased_id_hashes=erased_ids,
+            say=say,
+            label=f"raw/apollo {segment.segment}",
         )
         run.searched += outcome.searched
         run.revealed += len(outcome.matches)
@@ -301,6 +338,12 @@ def pull_apollo_api(
                 in_pull.setdefault(str(person["id"]))
         in_pull.update(dict.fromkeys(outcome.found_already_revealed))
 
+    whole.reused = run.carried_over
+    whole.advance(
+        run.revealed, calls=client.requests - requests_before, paid=run.credits_spent,
+        cost=run.credits_spent,
+    )  # fmt: skip
+    run.summary = whole.finish()
     if run.erased_at_ingest:
         run.warnings.append(
             f"{run.erased_at_ingest} people Apollo returned are erased on request: "

@@ -110,6 +110,7 @@ def verify_emails(
                 bulk=bulk,
                 bulk_threshold=verifier.bulk_threshold,
                 bulk_poll_s=verifier.bulk_poll_s,
+                say=context.log.info,
             )
         except ProviderError as error:
             why = STOP_REASONS.get(error.stop_reason, "the provider failed")  # type: ignore[arg-type]
@@ -158,6 +159,7 @@ def ledger_metadata(con: duckdb.DuckDBPyConnection, run: VerificationRun) -> dic
         possibly_charged_this_run=run.possibly_charged,
         possibly_charged_total=int(possibly_total),
         cost_total=float(cost_total),
+        **run.summary,  # the batch: calls made, paid, reused, failures, wall time
     )
 
 
