@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -127,11 +127,7 @@ class LeadgenInputs(dg.ConfigurableResource):
     def clock(self) -> Callable[[], datetime]:
         """"Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
         reference date) every time it is asked, else the wall clock."""
-        pinned = self.as_of or settings.inbox_as_of(self.inbox_path)
-        if not pinned:
-            return lambda: datetime.now(tz=UTC)
-        moment = dates.as_of(pinned)
-        return lambda: moment
+        return dates.clock(self.as_of or settings.inbox_as_of(self.inbox_path))
 
     def now(self) -> datetime:
         return self.clock()()

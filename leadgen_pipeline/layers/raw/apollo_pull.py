@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -31,6 +31,7 @@ from leadgen_pipeline.clients.apollo import (
     ApolloClient,
     ApolloSearchQuery,
 )
+from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.keys.person import person_identity_keys
 from leadgen_pipeline.kernel.progress import Progress
@@ -195,10 +196,12 @@ def load_reveals(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     return {person_id: json.loads(person) for person_id, person in rows}
 
 
-def record_reveals(con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, Any] | None]) -> None:
+def record_reveals(
+    con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, Any] | None], at: datetime
+) -> None:
     """Store a paid batch at once (its own transaction), before the next paid call."""
     rows = [
-        (str(p["id"]), datetime.now(tz=UTC), json.dumps(p))
+        (str(p["id"]), at, json.dumps(p))
         for p in people
         if isinstance(p, dict) and p.get("id")
     ]
@@ -231,7 +234,7 @@ def erased_people(
     if hashes.is_empty() or not people:
         return set()
     canonical = people_to_canonical(
-        people, snapshot_id="", pulled_at=datetime.now(tz=UTC), consent_basis=""
+        people, snapshot_id="", pulled_at=dates.EARLIEST_PULL, consent_basis=""  # keys only
     )
     keys = person_identity_keys(canonical, ["source_record_id"], set(hashes["key_type"]))
     with registered(con, keys) as k, registered(con, hashes) as h:
@@ -253,7 +256,7 @@ def load_erased_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str]) -> None:
+def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str], at: datetime) -> None:
     """Take erased people out of the reveals ledger and keep only the hash of their Apollo
     id, so no later pull pays to reveal them again (one transaction)."""
     if person_ids:
@@ -265,7 +268,7 @@ def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str]) -> None:
             con.execute(
                 f"""insert or ignore into {ERASED_IDS_TABLE}
                     select sha256(id), $at from (select unnest($ids) as id)""",
-                {"ids": sorted(person_ids), "at": datetime.now(tz=UTC)},
+                {"ids": sorted(person_ids), "at": at},
             )
 
 
@@ -277,6 +280,7 @@ def pull_apollo_api(
     consent_basis: str,
     max_records_per_segment: int | None = None,
     say: Callable[[str], None] | None = None,
+    now: Callable[[], datetime] = dates.wall_clock,
 ) -> tuple[SourcePull, ApolloRun]:
     """Search every segment, reveal the unrevealed, and assemble the pull's snapshot.
 
@@ -284,7 +288,8 @@ def pull_apollo_api(
     then (the caller records the pull only on success), while batches already paid for stay
     in the reveals ledger. People an erasure request names are dropped before anything of
     them is stored, and taken out of the ledger if an earlier pull put them there. Each
-    segment's search and reveals tell `say` how far they got every few seconds.
+    segment's search and reveals tell `say` how far they got every few seconds. `now` is the
+    run's clock (pinned by `LEADGEN_AS_OF`): it dates the pull and the ledger's rows.
     """
     whole = Progress("raw/apollo", None, None)  # the pull's summary; segments say the lines
     requests_before = client.requests
@@ -293,7 +298,7 @@ def pull_apollo_api(
     erased_ids = load_erased_ids(con)
     # erased people this pull must neither store nor pay for again
     erased = erased_people(con, list(reveals.values()), hashes)
-    forget_erased(con, erased)
+    forget_erased(con, erased, now())
     erased_ids |= {sha256_hex(person_id) for person_id in erased}
     reveals = {person_id: p for person_id, p in reveals.items() if person_id not in erased}
     run = ApolloRun()
@@ -306,14 +311,14 @@ def pull_apollo_api(
         def on_revealed(batch: list[dict[str, Any]]) -> None:
             dropped = erased_people(con, batch, hashes)
             run.erased_at_ingest += len(dropped)
-            forget_erased(con, dropped)
+            forget_erased(con, dropped, now())
             erased_ids.update(sha256_hex(person_id) for person_id in dropped)
             kept = [
                 p
                 for p in batch
                 if isinstance(p, dict) and p.get("id") and str(p["id"]) not in dropped
             ]
-            record_reveals(con, kept)
+            record_reveals(con, kept, now())
             reveals.update({str(p["id"]): p for p in kept})
 
         outcome = pull_people(
@@ -349,7 +354,7 @@ def pull_apollo_api(
             f"{run.erased_at_ingest} people Apollo returned are erased on request: "
             "they were not stored"
         )
-    pulled_at = datetime.now(tz=UTC).replace(microsecond=0)
+    pulled_at = now().replace(microsecond=0)
     ids = [person_id for person_id in in_pull if person_id in reveals]
     digest = hashlib.sha256("|".join(["api", *sorted(ids), pulled_at.isoformat()]).encode())
     snapshot_id = f"apollo-api-{digest.hexdigest()[:16]}"

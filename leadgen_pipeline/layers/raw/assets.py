@@ -160,6 +160,7 @@ def _apollo_api_pull(
                 consent_basis=provenance.consent_basis,
                 max_records_per_segment=apollo.max_records_per_segment,
                 say=context.log.info,
+                now=inputs.clock(),
             )
     except ProviderError as error:
         kept = previous["snapshot_id"] if previous else "none yet"

@@ -107,9 +107,13 @@ def _mapped(column: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
     )
 
 
-def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.DataFrame:
+def read_verification_export(
+    con: duckdb.DuckDBPyConnection, path: Path, now: datetime | None = None
+) -> pl.DataFrame:
     """A bulk verification result export (NeverBounce, ZeroBounce, MillionVerifier) as
-    verdicts dated by the file; an unrecognised file yields none."""
+    verdicts dated by the file, never later than `now` (the run's clock: a verdict dated
+    after a pinned date would look fresh for its whole TTL); an unrecognised file yields
+    none."""
     read = read_csv_cells(con, open_export(path))
     kind = recognise(read.header, _EXPORT_KINDS)
     if kind is None:
@@ -140,7 +144,7 @@ def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.D
         status = _mapped(result, neverbounce.RESULTS)
         provider_status = result
         email = pl.coalesce(cell("email"), cell("email address"))
-    checked_at = dates.exported_at(path)
+    checked_at = dates.exported_at(path, now)
     return (
         read.cells.select(
             verification_key(email).alias("email"),
@@ -157,11 +161,13 @@ def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.D
     )
 
 
-def read_verification_exports(con: duckdb.DuckDBPyConnection, inbox: Path) -> pl.DataFrame:
+def read_verification_exports(
+    con: duckdb.DuckDBPyConnection, inbox: Path, now: datetime | None = None
+) -> pl.DataFrame:
     folder = inbox / "verifications"
     frames = [pl.DataFrame(schema=VERDICT_SCHEMA)]
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        frames.append(read_verification_export(con, path))
+        frames.append(read_verification_export(con, path, now))
     return pl.concat(frames)
 
 
@@ -342,7 +348,7 @@ def verify_contacts(
     prechecks, new_imports, todo, reused = _plan(
         read_table(con, "core.contacts"),
         suppressed_emails,
-        read_verification_exports(con, inbox),
+        read_verification_exports(con, inbox, now),
         read_table(con, "verify.verdicts"),
         now,
         ttl_days,
