@@ -33,7 +33,7 @@ def test_a_line_at_the_start_then_at_most_one_per_interval_whatever_the_count(
 ) -> None:
     said: list[str] = []
     progress = Progress("verify/x", 1000, said.append, unit="addresses", every_s=5, clock=clock)
-    assert said == ["verify/x: 1,000 addresses to make"]
+    assert said == ["verify/x: 1,000 addresses to do"]
     for _ in range(400):  # 400 items inside one interval: no line
         clock.advance(0.0078125)  # a power of two: the sum is exact, 3.125 s
         progress.advance()
@@ -66,13 +66,13 @@ def test_the_line_states_done_total_rate_paid_failures_and_eta(clock: FakeClock)
     assert progress.rate_per_s() == pytest.approx(8.08)
     assert progress.eta_s() == pytest.approx(640 / 8.08)
     assert progress.line() == (
-        "verify/nb (single): 101/741 addresses (14%), 8.1/s, 100 paid (0.8), 1 failed, "
+        "verify/nb (single): 101/741 addresses (14%), 8.1/s, 100 paid, cost 0.8, 1 failed, "
         "ETA 1m 19s"
     )
     # said at 5 s and 10 s: 40 and 80 done, both at 8/s
     assert said[1:] == [
-        "verify/nb (single): 40/741 addresses (5%), 8.0/s, 40 paid (0.32), ETA 1m 28s",
-        "verify/nb (single): 80/741 addresses (11%), 8.0/s, 80 paid (0.64), ETA 1m 23s",
+        "verify/nb (single): 40/741 addresses (5%), 8.0/s, 40 paid, cost 0.32, ETA 1m 28s",
+        "verify/nb (single): 80/741 addresses (11%), 8.0/s, 80 paid, cost 0.64, ETA 1m 23s",
     ]
 
 
@@ -93,13 +93,13 @@ def test_an_unknown_total_has_no_eta(clock: FakeClock) -> None:
     clock.advance(6)
     progress.advance(30, calls=1)
     assert progress.eta_s() is None
-    assert said == ["apollo/search: people to make", "apollo/search: 30 people, 5.0/s, 0 paid (0)"]
+    assert said == ["apollo/search: started", "apollo/search: 30 people, 5.0/s, 0 paid, cost 0"]
 
 
 def test_finish_always_says_the_last_line_and_returns_the_summary(clock: FakeClock) -> None:
     said: list[str] = []
     progress = Progress("research", 3, said.append, reused=7, clock=clock)
-    assert said == ["research: 3 calls to make, 7 reused"]
+    assert said == ["research: 3 calls to do, 7 reused"]
     clock.advance(2)
     progress.advance(paid=1, cost=0.25)
     progress.advance(paid=1, cost=0.25)
@@ -114,7 +114,7 @@ def test_finish_always_says_the_last_line_and_returns_the_summary(clock: FakeClo
         "failures": 1,
         "wall_time_s": 2.5,
     }
-    assert said[-1] == "research: 3/3 calls (100%), 1.2/s, 2 paid (0.5), 1 failed; done in 2s"
+    assert said[-1] == "research: 3/3 calls (100%), 1.2/s, 2 paid, cost 0.5, 1 failed; done in 2s"
     clock.advance(100)
     assert progress.finish() == summary  # finished once: the wall time stays
     assert len(said) == 2

@@ -99,11 +99,11 @@ def test_single_checks_tell_progress_and_the_retries_reach_the_run_log(
     assert result.success
     lines = log_lines(project_instance, result.run_id)
     messages = [message for _, message in lines]
-    assert "verify/neverbounce (single): 60 addresses to make" in messages
+    assert "verify/neverbounce (single): 60 addresses to do" in messages
     (last,) = [m for m in messages if m.startswith("verify/neverbounce") and "done in" in m]
     assert re.fullmatch(
         rf"verify/neverbounce \(single\): {PEOPLE}/{PEOPLE} addresses \(100%\), [\d.]+/s, "
-        rf"{PEOPLE} paid \(60\); done in \d+s",
+        rf"{PEOPLE} paid, cost 60; done in \d+s",
         last,
     ), last
     # the client's retry back-off, logged through `logging`, is in the same run's event log
@@ -146,7 +146,7 @@ def test_a_bulk_job_tells_progress_and_ends_with_its_summary(
         )  # fmt: skip
     assert result.success
     messages = [m for _, m in log_lines(project_instance, result.run_id)]
-    assert "verify/zerobounce (bulk): 60 addresses to make" in messages
+    assert "verify/zerobounce (bulk): 60 addresses to do" in messages
     assert any(
         m.startswith("verify/zerobounce (bulk): 60/60 addresses (100%)") and "done in" in m
         for m in messages
@@ -200,7 +200,7 @@ def test_an_apollo_pull_tells_its_search_and_reveals_and_its_retries(
     lines = log_lines(project_instance, result.run_id)
     messages = [m for _, m in lines]
     label = "raw/apollo sales_leaders_test"
-    assert f"{label} search: people shown to make" in messages
+    assert f"{label} search: started" in messages
     (revealed,) = [m for m in messages if m.startswith(f"{label} reveal:") and "done in" in m]
     found = re.match(
         rf"{label} reveal: (\d+)/(\d+) people \(100%\), [\d.]+/s, (\d+) paid", 
@@ -259,8 +259,8 @@ def test_research_tells_progress_and_a_rerun_reuses_every_answer(
     assert first.success and second.success
     lines = log_lines(project_instance, first.run_id)
     messages = [m for _, m in lines]
-    (start,) = [m for m in messages if m.startswith("enrich/research: ") and "to make" in m]
-    accounts = int(re.match(r"enrich/research: ([\d,]+) accounts to make$", start)[1])
+    (start,) = [m for m in messages if m.startswith("enrich/research: ") and "to do" in m]
+    accounts = int(re.match(r"enrich/research: ([\d,]+) accounts to do$", start)[1])
     summary = research_summary(first)
     assert accounts > 0 and summary["calls_made"] == accounts and summary["reused"] == 0
     assert 0 < summary["paid"] <= accounts and summary["failures"] == accounts - summary["paid"]

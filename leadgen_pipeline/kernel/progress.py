@@ -67,7 +67,7 @@ class Progress:
         self._last_said = self._started
         self._finished: float | None = None
         reused_note = f", {reused:,} reused" if reused else ""
-        todo = f"{total:,} {unit} to make" if total is not None else f"{unit} to make"
+        todo = f"{total:,} {unit} to do" if total is not None else "started"
         self._tell(f"{label}: {todo}{reused_note}")
 
     def advance(
@@ -118,7 +118,7 @@ class Progress:
             where = f"{self.done:,}/{self.total:,} {self.unit}{share}"
         else:
             where = f"{self.done:,} {self.unit}"
-        parts = [where, f"{self.rate_per_s():.1f}/s", f"{self.paid:,} paid ({self.cost:g})"]
+        parts = [where, f"{self.rate_per_s():.1f}/s", f"{self.paid:,} paid, cost {self.cost:g}"]
         if self.failed:
             parts.append(f"{self.failed:,} failed")
         eta = self.eta_s()
