@@ -29,6 +29,7 @@ from leadgen_pipeline_tests.fakes.bulk_servers import FakeZeroBounceBulk
 from leadgen_pipeline_tests.fakes.llm_server import FakeLlmServer
 from leadgen_pipeline_tests.fakes.verifier_servers import FakeNeverBounce
 from leadgen_pipeline_tests.fakes.web_site import FakeWebSite
+from leadgen_pipeline_tests.test_privacy import inbox_needles, personal_data_in_events
 from leadgen_pipeline_tests.test_verif_books import forms_of
 from leadgen_pipeline_tests.verify_run import (
     PEOPLE,
@@ -111,6 +112,10 @@ def test_single_checks_tell_progress_and_the_retries_reach_the_run_log(
     assert len(retries) == 2 and all(level == "WARNING" for level, _ in retries), lines
     assert all("HTTP 429" in m and "neverbounce" in m for _, m in retries)
     assert leaks(messages, contact_emails()) == [] and not any(KEY in m for m in messages)
+    # and the demo's privacy scan, over every event of the run, finds none of the inbox
+    needles = inbox_needles(store.inbox)
+    assert len(needles.emails) >= PEOPLE
+    assert personal_data_in_events(project_instance.all_logs(result.run_id), needles) == []
 
     (ledger,) = [
         m for m in result.asset_materializations_for_node("verify_emails") if m.asset_key == LEDGER
@@ -152,6 +157,8 @@ def test_a_bulk_job_tells_progress_and_ends_with_its_summary(
         for m in messages
     ), messages
     assert leaks(messages, contact_emails()) == []
+    needles = inbox_needles(store.inbox)
+    assert personal_data_in_events(project_instance.all_logs(result.run_id), needles) == []
     (ledger,) = [
         m for m in result.asset_materializations_for_node("verify_emails") if m.asset_key == LEDGER
     ]
