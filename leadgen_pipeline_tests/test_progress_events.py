@@ -207,7 +207,11 @@ def test_an_apollo_pull_tells_its_search_and_reveals_and_its_retries(
     lines = log_lines(project_instance, result.run_id)
     messages = [m for _, m in lines]
     label = "raw/apollo sales_leaders_test"
-    assert f"{label} search: started" in messages
+    (planned,) = [m for m in messages if m.startswith(f"{label} search: ") and "to do" in m]
+    shown = re.fullmatch(rf"{label} search: ([\d,]+) people to do", planned)
+    assert shown, planned
+    total = shown[1]
+    assert any(m.startswith(f"{label} search: {total}/{total} people (100%)") for m in messages)
     (revealed,) = [m for m in messages if m.startswith(f"{label} reveal:") and "done in" in m]
     found = re.match(
         rf"{label} reveal: (\d+)/(\d+) people \(100%\), [\d.]+/s, (\d+) paid", 

@@ -93,6 +93,7 @@ def pull_people(
     erased_id_hashes: Collection[str] = frozenset(),
     say: Callable[[str], None] | None = None,
     label: str = "raw/apollo",
+    search_total: int | None = None,
 ) -> ApolloPull:
     """Search each planned query and reveal only the people worth paying for.
 
@@ -101,10 +102,11 @@ def pull_people(
     `erased_id_hashes`), and repeats across queries, before any paid call; then reveals the
     rest through `bulk_match`, at most `max_records` of them. Searching stops as soon as
     `max_records` candidates are found. `on_revealed` receives each paid batch as it arrives.
-    How far the search and the reveals got is told to `say` every few seconds, in counts.
+    How far the search (of `search_total` people, when the plan counted them) and the
+    reveals got is told to `say` every few seconds, in counts.
     """
     pull = ApolloPull()
-    searching = Progress(f"{label} search", None, say, unit="people shown")
+    searching = Progress(f"{label} search", search_total, say, unit="people")
     candidates: list[str] = []
     seen: set[str] = set()
     credits_before = client.credits_spent
@@ -272,6 +274,21 @@ def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str], at: date
             )
 
 
+def _plan_segment(
+    client: ApolloClient, segment: IcpSegment
+) -> tuple[list[ApolloSearchQuery], list[str], int]:
+    """The segment's planned queries, their warnings, and how many people their searches
+    will show (each query's count, up to the display cap), for the search's progress."""
+    counts: dict[ApolloSearchQuery, int] = {}
+
+    def count(query: ApolloSearchQuery) -> int:
+        counts[query] = client.count_people(query)
+        return counts[query]
+
+    queries, warnings = plan_queries(query_for_segment(segment), count)
+    return queries, warnings, sum(min(counts.get(q, 0), APOLLO_DISPLAY_CAP) for q in queries)
+
+
 def pull_apollo_api(
     con: duckdb.DuckDBPyConnection,
     client: ApolloClient,
@@ -304,7 +321,7 @@ def pull_apollo_api(
     run = ApolloRun()
     in_pull: dict[str, None] = {}  # ordered set of the people this pull found
     for segment in segments:
-        queries, warnings = plan_queries(query_for_segment(segment), client.count_people)
+        queries, warnings, shows = _plan_segment(client, segment)
         run.queries += len(queries)
         run.warnings += [f"{segment.segment}: {w}" for w in warnings]
 
@@ -331,6 +348,7 @@ def pull_apollo_api(
             erased_id_hashes=erased_ids,
             say=say,
             label=f"raw/apollo {segment.segment}",
+            search_total=shows,
         )
         run.searched += outcome.searched
         run.revealed += len(outcome.matches)
