@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,6 +49,12 @@ _WALL_CLOCK_CALLS = {
 _MAY_READ_THE_WALL_CLOCK = {PACKAGE / "kernel/dates.py", *(PACKAGE / "clients").glob("*.py")}
 
 
+# DuckDB's own clock, inside SQL text
+_SQL_CLOCK = re.compile(
+    r"(?i)\b(now|today|get_current_timestamp)\s*\(\s*\)|\bcurrent_(date|timestamp|time)\b"
+)
+
+
 def test_only_the_kernels_clock_reads_the_wall_clock() -> None:
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -59,6 +66,10 @@ def test_only_the_kernels_clock_reads_the_wall_clock() -> None:
                 and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name)
                 and (node.func.value.id, node.func.attr) in _WALL_CLOCK_CALLS
+            ) or (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and _SQL_CLOCK.search(node.value)
             ):
                 offenders.append(f"{path.relative_to(PROJECT)}:{node.lineno}")
     assert offenders == []
