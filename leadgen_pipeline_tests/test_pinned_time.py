@@ -16,10 +16,17 @@ import dagster as dg
 import duckdb
 import yaml
 
-from leadgen_pipeline.kernel import dates
+from leadgen_pipeline.kernel import dates, settings
 from leadgen_pipeline.resources import ApolloResource, LeadgenInputs
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import PROJECT, bound_defs, run_all, shared_instance
+from leadgen_pipeline_tests.builds import (
+    PROJECT,
+    Build,
+    RunSummary,
+    bound_defs,
+    run_all,
+    shared_instance,
+)
 from leadgen_pipeline_tests.fakes.apollo_server import FakeApolloServer
 
 PINNED = "2021-03-01"
@@ -152,3 +159,35 @@ def test_an_apollo_api_pull_is_dated_by_the_pinned_clock(tmp_path: Path) -> None
             PINNED_AT
         }
         assert _one(con, "select revealed_at from raw_history.apollo_reveals") == {PINNED_AT}
+
+
+# the machine's own stamps: which pull was ingested last
+MACHINE_TIME_COLUMNS = {("raw_history", "pulls", "ingested_at")}
+
+
+def test_the_demo_build_holds_no_date_after_its_own_reference_date(
+    demo_build: tuple[Build, RunSummary],
+) -> None:
+    """The README's demo command, run today or next year: every date and time in every
+    table is on or before the inbox's `as_of`, so none came from the wall clock."""
+    build, run = demo_build
+    assert run.success
+    as_of = dates.as_of(settings.inbox_as_of(build.inbox))
+    later = []
+    with duckdb.connect(str(build.store), read_only=True) as con:
+        columns = con.execute(
+            """select schema_name, table_name, column_name, data_type from duckdb_columns()
+               where database_name = current_database()
+                 and (data_type like 'TIMESTAMP%' or data_type = 'DATE')"""
+        ).fetchall()
+        assert len(columns) > 20  # the scan has something to look at
+        for schema, table, column, kind in columns:
+            if (schema, table, column) in MACHINE_TIME_COLUMNS:
+                continue
+            limit = as_of.date() if kind == "DATE" else as_of
+            (count,) = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}" > ?', [limit]
+            ).fetchone()
+            if count:
+                later.append(f"{schema}.{table}.{column}: {count} rows")
+    assert later == []
