@@ -6,8 +6,11 @@ no line carries an address or a key."""
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -285,3 +288,55 @@ def test_research_tells_progress_and_a_rerun_reuses_every_answer(
     again = research_summary(second)
     assert again["reused"] == summary["paid"]
     assert again["calls_made"] == accounts - summary["paid"]
+
+
+class _ReleaseOnWait(logging.Handler):
+    """Lets the other process go the moment the store says it is waiting for the lock, so
+    the run waits exactly once, whatever the machine's speed."""
+
+    def __init__(self, holder: subprocess.Popen[str]) -> None:
+        super().__init__()
+        self.holder = holder
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "is locked by another process" in record.getMessage() and self.holder.stdin:
+            self.holder.stdin.close()
+            self.holder.wait()
+
+
+def test_a_wait_for_the_stores_lock_reaches_the_run_log(
+    tmp_path: Path, project_instance: dg.DagsterInstance
+) -> None:
+    store = tmp_path / "leadgen.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(store)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout and holder.stdout.readline().strip() == "held"
+    release = _ReleaseOnWait(holder)
+    logging.getLogger("leadgen_pipeline.resources").addHandler(release)
+    try:
+        defs = bound_defs(tmp_path, PROJECT / "data/sample")
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=project_instance,
+            asset_selection=[dg.AssetKey(["config", "icp_segments"])],
+            raise_on_error=False,
+        )
+    finally:
+        logging.getLogger("leadgen_pipeline.resources").removeHandler(release)
+        if holder.poll() is None:
+            holder.kill()
+    assert result.success
+    waits = [m for _, m in log_lines(project_instance, result.run_id) if "is locked" in m]
+    assert waits == [
+        "duckdb: leadgen.duckdb is locked by another process; attempt 1/10, retrying in 0.5s"
+    ]
+
+
+# another process holding the store's write lock until its stdin closes
+HOLD_THE_LOCK = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+sys.stdin.read()
+"""

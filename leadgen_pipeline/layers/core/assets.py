@@ -1,6 +1,5 @@
 """The core layer: the deduplicated union, one row per person, and every record's link."""
 
-
 import dagster as dg
 import duckdb
 import polars as pl
