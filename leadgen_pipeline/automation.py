@@ -19,6 +19,11 @@ the same cadences, and a sensor on the inbox.
 
 Both sensors start running when the code location loads; stop them in the UI (Automation) or
 with `dagster sensor stop <name>`.
+
+Nothing here reads a clock. The cron ticks and the freshness states are Dagster's, judged by
+the daemon's wall clock; `LEADGEN_AS_OF` pins what each run computes (through the inputs'
+clock), not when it runs. Tests pin the evaluation itself with
+`dg.evaluate_automation_conditions(..., evaluation_time=...)`.
 """
 
 from __future__ import annotations

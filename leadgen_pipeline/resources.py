@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -27,6 +28,8 @@ from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.kernel import dates, settings
 from leadgen_pipeline.kernel.store import publish_copy
 from leadgen_pipeline.kernel.vocab import DEFAULT_TTL_DAYS
+
+logger = logging.getLogger(__name__)
 
 
 class DuckDBStore(DuckDBResource):
@@ -68,7 +71,14 @@ class DuckDBStore(DuckDBResource):
             except duckdb.IOException:  # another process holds the write lock: wait for it
                 if attempt == 9:
                     raise
-                time.sleep(0.5 * (attempt + 1))
+                wait = 0.5 * (attempt + 1)
+                # said in the run log (the project instance manages this logger), so a run
+                # waiting on an analyst's or another run's lock is seen waiting
+                logger.info(
+                    "duckdb: %s is locked by another process; attempt %d/10, retrying in %.1fs",
+                    Path(self.database).name, attempt + 1, wait,
+                )  # fmt: skip
+                time.sleep(wait)
         raise AssertionError("unreachable")
 
     @contextmanager
@@ -117,11 +127,7 @@ class LeadgenInputs(dg.ConfigurableResource):
     def clock(self) -> Callable[[], datetime]:
         """"Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
         reference date) every time it is asked, else the wall clock."""
-        pinned = self.as_of or settings.inbox_as_of(self.inbox_path)
-        if not pinned:
-            return lambda: datetime.now(tz=UTC)
-        moment = dates.as_of(pinned)
-        return lambda: moment
+        return dates.clock(self.as_of or settings.inbox_as_of(self.inbox_path))
 
     def now(self) -> datetime:
         return self.clock()()

@@ -281,6 +281,9 @@ def test_no_address_or_key_reaches_any_log_from_a_faulty_batch(
     # the scan is not vacuous: retries, cut-off bodies and the refusal were all logged
     assert "retrying" in logged and "not a JSON object" in logged
     assert "refused the API key" in logged and re.search(r"\*\*\*(@|%40)verify-test", logged)
+    # the batch's progress lines are scanned too: the start, and how far each batch got
+    assert f"verify/zerobounce (single): {PEOPLE} addresses to do" in logged
+    assert re.search(r"verify/zerobounce \(single\): \d+/60 addresses .*; done in", logged)
     leaks = [f for address in emails for f in forms_of(address) if f.lower() in logged.lower()]
     assert leaks == []
     assert KEY not in logged

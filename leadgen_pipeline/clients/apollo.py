@@ -182,6 +182,7 @@ class ApolloClient(PooledClient):
             },
         )
         self.credits_spent = 0
+        self.requests = 0  # calls sent (retries not counted), for a caller's progress
         self.missing_records = 0
         self.last_search_total: int | None = None
         # endpoint path -> window name -> what Apollo last reported
@@ -270,6 +271,7 @@ class ApolloClient(PooledClient):
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         self._wait_for_budget(path)
+        self.requests += 1
         request = self._http.build_request("POST", path, json=body)
         response = send_with_retries(
             self._http,

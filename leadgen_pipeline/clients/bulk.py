@@ -126,10 +126,23 @@ class BulkVerifier(ProviderAccount):
         `NotImplementedError` where the provider cannot look a job up by name."""
         raise NotImplementedError(f"{self.name} cannot find a bulk job by its name")
 
-    def wait(self, job_id: str, *, poll_every_s: float = 5.0, max_wait_s: float = 86_400) -> None:
-        """Poll until the job is done; `ProviderError` if it failed or took too long."""
+    def wait(
+        self,
+        job_id: str,
+        *,
+        poll_every_s: float = 5.0,
+        max_wait_s: float = 86_400,
+        on_status: Callable[[BulkStatus], None] | None = None,
+    ) -> None:
+        """Poll until the job is done; `ProviderError` if it failed or took too long.
+        `on_status` sees every status read (a caller's progress)."""
         waited = 0.0
-        while not (state := self.status(job_id)).done:
+        while True:
+            state = self.status(job_id)
+            if on_status is not None:
+                on_status(state)
+            if state.done:
+                return
             if state.failed:
                 raise self._error(f"bulk job {job_id} failed at the provider")
             if waited >= max_wait_s:

@@ -1,5 +1,11 @@
 """The one date parser, the one file-date rule, and the pinnable "now".
 
+Every business date (staleness, TTLs, windows, a pull's time, a verdict's time) comes from
+the run's clock, `clock(pinned)`: `LEADGEN_AS_OF` (or a demo inbox's own date) when set,
+else the wall clock. `wall_clock` is the one place the machine's clock is read, for the few
+stamps that say when the machine did something and must keep their order between runs
+(which pull was ingested last), never for a decision about the data.
+
 Exports state dates in a handful of shapes (ISO dates and timestamps, `June 01, 2024`,
 `2024/06/01`, US `06/01/2024`); every reader goes through `date` or `timestamp_utc`, so a
 shape learnt once is read everywhere.
@@ -8,6 +14,7 @@ shape learnt once is read everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,15 +90,30 @@ def file_date(path: Path, now: datetime, label: str | None = None) -> tuple[date
 
 
 def exported_at(path: Path, now: datetime | None = None) -> datetime:
-    """`file_date` without its warning, for readers that have no log to write it to."""
-    return file_date(path, now or datetime.now(tz=UTC))[0]
+    """`file_date` without its warning, for readers that have no log to write it to; never
+    later than `now` (the run's clock; the wall clock only when a caller has none)."""
+    return file_date(path, now or wall_clock())[0]
+
+
+def wall_clock() -> datetime:
+    """The machine's clock, UTC. Not for business dates: those take the run's `clock`."""
+    return datetime.now(tz=UTC)
+
+
+def clock(pinned: str | None) -> Callable[[], datetime]:
+    """The run's "now": the pinned moment (`as_of`) every time it is asked, or, unpinned,
+    the wall clock at each call."""
+    if not pinned:
+        return wall_clock
+    moment = as_of(pinned)
+    return lambda: moment
 
 
 def as_of(pinned: str | None) -> datetime:
     """"Now" for staleness, TTLs and windows: `pinned` (an ISO date or timestamp) when set,
     else the wall clock. A pinned date without a time means 00:00 UTC of that day."""
     if not pinned:
-        return datetime.now(tz=UTC)
+        return wall_clock()
     try:
         moment = datetime.fromisoformat(pinned.strip())
     except ValueError:

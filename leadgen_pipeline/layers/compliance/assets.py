@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import dagster as dg
 
 from leadgen_pipeline.kernel import store
@@ -71,15 +69,18 @@ SIDE_TABLES = [
     check_specs=[contract_spec(SUPPRESSIONS, Suppressions)],
 )
 def suppressions(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+    now = inputs.now()  # the pinned date, when there is one: undated rows, first seen
     with duckdb.get_connection() as con:
         try:
-            read = build_suppressions(con, inputs.inbox_path, load_icp_segments(inputs.icp_path))
+            read = build_suppressions(
+                con, inputs.inbox_path, load_icp_segments(inputs.icp_path), now
+            )
         except SuppressionFileError as error:
             raise dg.Failure(description=str(error)) from None  # the last good list stays
         store.write_table(con, "compliance.suppression_rejects", read.rejects)
         store.write_table(con, "compliance.soft_bounces", read.soft_bounces)
         # suppression only grows: the list is the whole history, less what re-consent lifted
-        rows = effective_suppressions(con, read.rows, read.consents, datetime.now(tz=UTC))
+        rows = effective_suppressions(con, read.rows, read.consents, now)
         store.write_table(con, "compliance.suppressions", rows)
         by_kind = rows.group_by("kind").len().sort("kind").iter_rows()
         metadata = table_metadata(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -124,9 +125,10 @@ def _keys(cell: Cell, *, erasure: bool) -> list[pl.Expr]:
 
 
 def read_suppression_file(
-    con: duckdb.DuckDBPyConnection, path: Path, source_file: str
+    con: duckdb.DuckDBPyConnection, path: Path, source_file: str, now: datetime | None = None
 ) -> SuppressionRead:
-    """One suppression export, recognised by its header (`formats.FORMATS`)."""
+    """One suppression export, recognised by its header (`formats.FORMATS`); a row without
+    its own date is dated by the file, never later than `now` (the run's clock)."""
     read = read_csv_cells(con, open_export(path))
     empty = _empty_read()
     parse_rejects = pl.DataFrame(
@@ -155,7 +157,7 @@ def read_suppression_file(
         .list.drop_nulls()
         .list.unique()
         .alias("kinds"),
-        pl.coalesce(dates.timestamp_utc(cell(WHEN)), pl.lit(dates.exported_at(path)))
+        pl.coalesce(dates.timestamp_utc(cell(WHEN)), pl.lit(dates.exported_at(path, now)))
         .cast(pl.Datetime("us", "UTC"))
         .alias("recorded_at"),
         cell(REASON).alias("reason"),
@@ -316,7 +318,9 @@ def _rejected(rows: pl.DataFrame, source_file: str, reason: str) -> pl.DataFrame
     ).unique(maintain_order=True)
 
 
-def read_suppression_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> SuppressionRead:
+def read_suppression_inbox(
+    con: duckdb.DuckDBPyConnection, inbox: Path, now: datetime | None = None
+) -> SuppressionRead:
     """Every file in `suppression/` (CSV exports), read and joined; a file of another type
     there is a problem too, since nothing in that folder may be skipped quietly."""
     reads = [_empty_read()]
@@ -328,7 +332,7 @@ def read_suppression_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> Suppr
             skipped.problems.append(f"{source_file}: not a CSV file; export the list as CSV")
             reads.append(skipped)
             continue
-        reads.append(read_suppression_file(con, path, source_file))
+        reads.append(read_suppression_file(con, path, source_file, now))
     return SuppressionRead(
         rows=pl.concat([r.rows for r in reads]),
         rejects=pl.concat([r.rejects for r in reads]),
@@ -340,12 +344,15 @@ def read_suppression_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> Suppr
 
 
 def build_suppressions(
-    con: duckdb.DuckDBPyConnection, inbox: Path, segments: Sequence[IcpSegment]
+    con: duckdb.DuckDBPyConnection,
+    inbox: Path,
+    segments: Sequence[IcpSegment],
+    now: datetime | None = None,
 ) -> SuppressionRead:
     """Every suppression in the inbox plus the ICP disqualifier domains, the rows that could
     not be used and the soft bounces; raises `SuppressionFileError` naming every file that
     cannot be used as it is, before anything is written."""
-    read = read_suppression_inbox(con, inbox)
+    read = read_suppression_inbox(con, inbox, now)
     if read.problems:
         raise SuppressionFileError(
             "the suppression list cannot be built, so nothing downstream may run:\n- "

@@ -1,7 +1,5 @@
 """The core layer: the deduplicated union, one row per person, and every record's link."""
 
-from datetime import UTC, datetime
-
 import dagster as dg
 import duckdb
 import polars as pl
@@ -135,7 +133,7 @@ def link_records_and_erase(
     context: dg.AssetExecutionContext, duckdb: DuckDBStore, inputs: LeadgenInputs
 ):
     with duckdb.get_connection() as con:
-        build = link_and_erase(con, inputs.inbox_path, datetime.now(tz=UTC))
+        build = link_and_erase(con, inputs.inbox_path, inputs.now())
         links, report = build.links, build.erasure
         events = dict(build.log.group_by("event").len().iter_rows())
         context.log.info(f"identity changes this build: {events}")

@@ -53,7 +53,7 @@ def link_and_erase(con: duckdb.DuckDBPyConnection, inbox: Path, built_at: dateti
     )
     raw = history.read_raw_union(con)
     links, log = build_contact_links(raw, previous, built_at)
-    requests = read_suppression_inbox(con, inbox).requests
+    requests = read_suppression_inbox(con, inbox, built_at).requests
     hashes = erasure_hashes(store.read_table(con, "compliance.suppressions"))
     erased, report = erase_people(con, links, raw, requests, hashes)
     # a raw row can go without its person (it held an erased address in another column)

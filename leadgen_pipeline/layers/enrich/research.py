@@ -35,6 +35,7 @@ from leadgen_pipeline.clients.web import Page, WebFetcher, site_of
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.privacy import EMAIL_PATTERN
+from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.text_facts import (
     amounts,
     currencies,
@@ -111,6 +112,8 @@ class ResearchRun:
     cost_usd: float = 0.0
     not_researched: dict[str, str] = field(default_factory=dict)  # account -> why
     rejected_claims: list[tuple[str, str]] = field(default_factory=list)  # (account, why)
+    # calls made, paid, reused, failures and wall time (`kernel.progress`)
+    summary: dict[str, int | float] = field(default_factory=dict)
 
     def stats(self) -> dict[str, object]:
         return {
@@ -120,6 +123,7 @@ class ResearchRun:
             "failed_answers": self.failed,
             "cost_this_run_usd": round(self.cost_usd, 6),
             "accounts_not_researched": len(self.not_researched),
+            **self.summary,
         }
 
 
@@ -308,62 +312,34 @@ def research_accounts(
     now: Callable[[], datetime],
     run_id: str,
     max_cost_usd: float | None,
+    say: Callable[[str], None] | None = None,
 ) -> ResearchRun:
     """Research `accounts` (account_domain, company_name, segment, primary_sources):
-    cached answers first, then calls, each booked before the next; claims checked."""
+    cached answers first, then calls, each booked before the next; claims checked. How far
+    the calls got is told to `say` every few seconds, in counts."""
     ensure_tables(con)
     run = ResearchRun(pl.DataFrame(schema={**CANDIDATE_SCHEMA, "person_id": pl.String()}))
     run.possibly_charged = book_leftover_intents(con, now())
     today = now().date()
     rows: list[dict] = []
+    planned = []
     for account in accounts.sort("account_domain").iter_rows(named=True):
-        domain = account["account_domain"]
-        messages = prompt_for(domain, account["company_name"], account["segment"])
-        sha = prompt_hash(client.model, messages)
-        cached = con.execute(
-            f"select content, failure from {_ANSWERS} where model = ? and prompt_sha256 = ? "
-            "order by answered_at desc limit 1",
-            [client.model, sha],
-        ).fetchall()
-        if cached:
-            run.cached += 1
-            content_text, failure = cached[0]
-        else:
-            if max_cost_usd is not None and run.cost_usd >= max_cost_usd:
-                run.not_researched[domain] = f"budget of {max_cost_usd} USD reached"
-                continue
-            try:
-                answer = _ask(con, client, domain, sha, messages, run_id, now)
-            except ProviderError as error:
-                _close_unanswered(con, client.model, sha, run_id, error, now)
-                if error.stop_reason == "auth":
-                    raise ResearchStopped(str(error)) from error
-                run.not_researched[domain] = f"no answer: {error.detail}"
-                run.failed += 1
-                continue
-            run.calls += 1
-            run.cost_usd += answer.cost_usd
-            content_text = json.dumps(answer.content) if answer.content is not None else None
-            failure = answer.failure
-        if failure or content_text is None:
-            run.failed += 1
-            run.not_researched[domain] = f"answer not usable: {failure}"
-            continue
-        claims = json.loads(content_text).get("claims") or []
-        for claim in claims if isinstance(claims, list) else []:
-            if not isinstance(claim, dict) or claim.get("signal_type") not in RESEARCHABLE:
-                kind = claim.get("signal_type") if isinstance(claim, dict) else type(claim)
-                run.rejected_claims.append((domain, f"claim of unknown signal type {kind!r}"))
-                continue
-            verified, why = check_claim(
-                claim,
-                domain,
-                list(account["primary_sources"] or []),
-                lambda url: _page(con, fetcher, url, now()),
-                today,
-                account["company_name"],
-            )
-            rows.append(_candidate(claim, domain, verified, why))
+        messages = prompt_for(
+            account["account_domain"], account["company_name"], account["segment"]
+        )
+        planned.append((account, messages, _cached(con, client.model, messages)))
+    cached_count = sum(answer is not None for _, _, answer in planned)
+    progress = Progress(
+        "enrich/research", len(planned) - cached_count, say, unit="accounts", reused=cached_count
+    )
+    try:
+        for account, messages, cached in planned:
+            rows += _research_one(
+                con, client, fetcher, account, messages, cached, run, progress,
+                run_id=run_id, now=now, today=today, max_cost_usd=max_cost_usd,
+            )  # fmt: skip
+    finally:
+        run.summary = progress.finish()
     if rows:
         run.candidates = (
             pl.DataFrame(rows)
@@ -376,6 +352,82 @@ def research_accounts(
             .select(*CANDIDATE_SCHEMA, "person_id")
         )
     return run
+
+
+def _cached(
+    con: duckdb.DuckDBPyConnection, model: str, messages: list[dict[str, str]]
+) -> tuple[str | None, str | None] | None:
+    """(content, failure) of the newest stored answer to this prompt, or None."""
+    rows = con.execute(
+        f"select content, failure from {_ANSWERS} where model = ? and prompt_sha256 = ? "
+        "order by answered_at desc limit 1",
+        [model, prompt_hash(model, messages)],
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def _research_one(
+    con: duckdb.DuckDBPyConnection,
+    client: LlmClient,
+    fetcher: WebFetcher,
+    account: dict,
+    messages: list[dict[str, str]],
+    cached: tuple[str | None, str | None] | None,
+    run: ResearchRun,
+    progress: Progress,
+    *,
+    run_id: str,
+    now: Callable[[], datetime],
+    today: date,
+    max_cost_usd: float | None,
+) -> list[dict]:
+    """One account: its cached answer, or a call booked before the next; its claims checked."""
+    domain = account["account_domain"]
+    sha = prompt_hash(client.model, messages)
+    if cached:
+        run.cached += 1
+        content_text, failure = cached
+    else:
+        if max_cost_usd is not None and run.cost_usd >= max_cost_usd:
+            run.not_researched[domain] = f"budget of {max_cost_usd} USD reached"
+            progress.advance(calls=0)
+            return []
+        try:
+            answer = _ask(con, client, domain, sha, messages, run_id, now)
+        except ProviderError as error:
+            _close_unanswered(con, client.model, sha, run_id, error, now)
+            if error.stop_reason == "auth":
+                raise ResearchStopped(str(error)) from error
+            run.not_researched[domain] = f"no answer: {error.detail}"
+            run.failed += 1
+            progress.advance(failed=1)
+            return []
+        run.calls += 1
+        run.cost_usd += answer.cost_usd
+        progress.advance(paid=1, cost=answer.cost_usd, failed=int(answer.failure is not None))
+        content_text = json.dumps(answer.content) if answer.content is not None else None
+        failure = answer.failure
+    if failure or content_text is None:
+        run.failed += 1
+        run.not_researched[domain] = f"answer not usable: {failure}"
+        return []
+    rows = []
+    claims = json.loads(content_text).get("claims") or []
+    for claim in claims if isinstance(claims, list) else []:
+        if not isinstance(claim, dict) or claim.get("signal_type") not in RESEARCHABLE:
+            kind = claim.get("signal_type") if isinstance(claim, dict) else type(claim)
+            run.rejected_claims.append((domain, f"claim of unknown signal type {kind!r}"))
+            continue
+        verified, why = check_claim(
+            claim,
+            domain,
+            list(account["primary_sources"] or []),
+            lambda url: _page(con, fetcher, url, now()),
+            today,
+            account["company_name"],
+        )
+        rows.append(_candidate(claim, domain, verified, why))
+    return rows
 
 
 def claim_value(text: str) -> dict[str, object]:

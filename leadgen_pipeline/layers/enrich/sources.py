@@ -95,6 +95,7 @@ def collect_signals(
             now=now,
             run_id=run_id,
             max_cost_usd=max_cost_usd,
+            say=log.info if log is not None else None,
         )
         parts.append(run.candidates)
         rejects.append(

@@ -18,16 +18,23 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import polars as pl
 import pycountry
 
-from leadgen_pipeline.clients.apollo import APOLLO_DISPLAY_CAP, ApolloClient, ApolloSearchQuery
+from leadgen_pipeline.clients.apollo import (
+    APOLLO_DISPLAY_CAP,
+    BULK_MATCH_MAX_DETAILS,
+    ApolloClient,
+    ApolloSearchQuery,
+)
+from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.keys.person import person_identity_keys
+from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.store import registered, table_exists, transaction
 from leadgen_pipeline.layers.config.icp import IcpSegment
 from leadgen_pipeline.layers.raw.apollo_queries import is_disqualified_title, plan_queries
@@ -55,6 +62,8 @@ class ApolloRun:
     credits_spent: int = 0
     erased_at_ingest: int = 0  # revealed, then dropped unstored: an erasure request names them
     warnings: list[str] = field(default_factory=list)
+    # calls made, paid, reused, failures and wall time (`kernel.progress`)
+    summary: dict[str, int | float] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +91,9 @@ def pull_people(
     max_records: int | None,
     on_revealed: Callable[[list[dict[str, Any]]], None] | None = None,
     erased_id_hashes: Collection[str] = frozenset(),
+    say: Callable[[str], None] | None = None,
+    label: str = "raw/apollo",
+    search_total: int | None = None,
 ) -> ApolloPull:
     """Search each planned query and reveal only the people worth paying for.
 
@@ -90,8 +102,11 @@ def pull_people(
     `erased_id_hashes`), and repeats across queries, before any paid call; then reveals the
     rest through `bulk_match`, at most `max_records` of them. Searching stops as soon as
     `max_records` candidates are found. `on_revealed` receives each paid batch as it arrives.
+    How far the search (of `search_total` people, when the plan counted them) and the
+    reveals got is told to `say` every few seconds, in counts.
     """
     pull = ApolloPull()
+    searching = Progress(f"{label} search", search_total, say, unit="people")
     candidates: list[str] = []
     seen: set[str] = set()
     credits_before = client.credits_spent
@@ -101,6 +116,7 @@ def pull_people(
         for person in client.search_people(query):
             pull.searched += 1
             shown += 1
+            searching.advance(calls=0)  # a page is one call for 100 people
             person_id = str(person.get("id") or "")
             if not person_id:
                 continue
@@ -132,7 +148,25 @@ def pull_people(
                 "searched or revealed."
             )
             break
-    pull.matches = client.bulk_match(candidates, on_chunk=on_revealed)
+    searching.finish()
+    revealing = Progress(
+        f"{label} reveal", len(candidates), say, unit="people",
+        reused=len(pull.found_already_revealed),
+    )  # fmt: skip
+    credits_so_far = client.credits_spent
+
+    def on_chunk(matches: list[dict[str, Any]]) -> None:
+        nonlocal credits_so_far
+        if on_revealed is not None:
+            on_revealed(matches)  # stored first: a count never runs ahead of the books
+        paid, credits_so_far = client.credits_spent - credits_so_far, client.credits_spent
+        asked = min(BULK_MATCH_MAX_DETAILS, len(candidates) - revealing.done)
+        revealing.advance(asked, calls=1, paid=paid, cost=paid)
+
+    try:
+        pull.matches = client.bulk_match(candidates, on_chunk=on_chunk)
+    finally:
+        revealing.finish()
     pull.credits_spent = client.credits_spent - credits_before
     return pull
 
@@ -164,10 +198,12 @@ def load_reveals(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     return {person_id: json.loads(person) for person_id, person in rows}
 
 
-def record_reveals(con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, Any] | None]) -> None:
+def record_reveals(
+    con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, Any] | None], at: datetime
+) -> None:
     """Store a paid batch at once (its own transaction), before the next paid call."""
     rows = [
-        (str(p["id"]), datetime.now(tz=UTC), json.dumps(p))
+        (str(p["id"]), at, json.dumps(p))
         for p in people
         if isinstance(p, dict) and p.get("id")
     ]
@@ -200,7 +236,7 @@ def erased_people(
     if hashes.is_empty() or not people:
         return set()
     canonical = people_to_canonical(
-        people, snapshot_id="", pulled_at=datetime.now(tz=UTC), consent_basis=""
+        people, snapshot_id="", pulled_at=dates.EARLIEST_PULL, consent_basis=""  # keys only
     )
     keys = person_identity_keys(canonical, ["source_record_id"], set(hashes["key_type"]))
     with registered(con, keys) as k, registered(con, hashes) as h:
@@ -222,7 +258,7 @@ def load_erased_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str]) -> None:
+def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str], at: datetime) -> None:
     """Take erased people out of the reveals ledger and keep only the hash of their Apollo
     id, so no later pull pays to reveal them again (one transaction)."""
     if person_ids:
@@ -234,8 +270,23 @@ def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str]) -> None:
             con.execute(
                 f"""insert or ignore into {ERASED_IDS_TABLE}
                     select sha256(id), $at from (select unnest($ids) as id)""",
-                {"ids": sorted(person_ids), "at": datetime.now(tz=UTC)},
+                {"ids": sorted(person_ids), "at": at},
             )
+
+
+def _plan_segment(
+    client: ApolloClient, segment: IcpSegment
+) -> tuple[list[ApolloSearchQuery], list[str], int]:
+    """The segment's planned queries, their warnings, and how many people their searches
+    will show (each query's count, up to the display cap), for the search's progress."""
+    counts: dict[ApolloSearchQuery, int] = {}
+
+    def count(query: ApolloSearchQuery) -> int:
+        counts[query] = client.count_people(query)
+        return counts[query]
+
+    queries, warnings = plan_queries(query_for_segment(segment), count)
+    return queries, warnings, sum(min(counts.get(q, 0), APOLLO_DISPLAY_CAP) for q in queries)
 
 
 def pull_apollo_api(
@@ -245,40 +296,46 @@ def pull_apollo_api(
     *,
     consent_basis: str,
     max_records_per_segment: int | None = None,
+    say: Callable[[str], None] | None = None,
+    now: Callable[[], datetime] = dates.wall_clock,
 ) -> tuple[SourcePull, ApolloRun]:
     """Search every segment, reveal the unrevealed, and assemble the pull's snapshot.
 
     Raises the client's `ProviderError` on a failed call; nothing of the snapshot is stored
     then (the caller records the pull only on success), while batches already paid for stay
     in the reveals ledger. People an erasure request names are dropped before anything of
-    them is stored, and taken out of the ledger if an earlier pull put them there.
+    them is stored, and taken out of the ledger if an earlier pull put them there. Each
+    segment's search and reveals tell `say` how far they got every few seconds. `now` is the
+    run's clock (pinned by `LEADGEN_AS_OF`): it dates the pull and the ledger's rows.
     """
+    whole = Progress("raw/apollo", None, None)  # the pull's summary; segments say the lines
+    requests_before = client.requests
     hashes = stored_erasure_hashes(con)
     reveals = load_reveals(con)
     erased_ids = load_erased_ids(con)
     # erased people this pull must neither store nor pay for again
     erased = erased_people(con, list(reveals.values()), hashes)
-    forget_erased(con, erased)
+    forget_erased(con, erased, now())
     erased_ids |= {sha256_hex(person_id) for person_id in erased}
     reveals = {person_id: p for person_id, p in reveals.items() if person_id not in erased}
     run = ApolloRun()
     in_pull: dict[str, None] = {}  # ordered set of the people this pull found
     for segment in segments:
-        queries, warnings = plan_queries(query_for_segment(segment), client.count_people)
+        queries, warnings, shows = _plan_segment(client, segment)
         run.queries += len(queries)
         run.warnings += [f"{segment.segment}: {w}" for w in warnings]
 
         def on_revealed(batch: list[dict[str, Any]]) -> None:
             dropped = erased_people(con, batch, hashes)
             run.erased_at_ingest += len(dropped)
-            forget_erased(con, dropped)
+            forget_erased(con, dropped, now())
             erased_ids.update(sha256_hex(person_id) for person_id in dropped)
             kept = [
                 p
                 for p in batch
                 if isinstance(p, dict) and p.get("id") and str(p["id"]) not in dropped
             ]
-            record_reveals(con, kept)
+            record_reveals(con, kept, now())
             reveals.update({str(p["id"]): p for p in kept})
 
         outcome = pull_people(
@@ -289,6 +346,9 @@ def pull_apollo_api(
             max_records=max_records_per_segment,
             on_revealed=on_revealed,
             erased_id_hashes=erased_ids,
+            say=say,
+            label=f"raw/apollo {segment.segment}",
+            search_total=shows,
         )
         run.searched += outcome.searched
         run.revealed += len(outcome.matches)
@@ -301,12 +361,18 @@ def pull_apollo_api(
                 in_pull.setdefault(str(person["id"]))
         in_pull.update(dict.fromkeys(outcome.found_already_revealed))
 
+    whole.reused = run.carried_over
+    whole.advance(
+        run.revealed, calls=client.requests - requests_before, paid=run.credits_spent,
+        cost=run.credits_spent,
+    )  # fmt: skip
+    run.summary = whole.finish()
     if run.erased_at_ingest:
         run.warnings.append(
             f"{run.erased_at_ingest} people Apollo returned are erased on request: "
             "they were not stored"
         )
-    pulled_at = datetime.now(tz=UTC).replace(microsecond=0)
+    pulled_at = now().replace(microsecond=0)
     ids = [person_id for person_id in in_pull if person_id in reveals]
     digest = hashlib.sha256("|".join(["api", *sorted(ids), pulled_at.isoformat()]).encode())
     snapshot_id = f"apollo-api-{digest.hexdigest()[:16]}"

@@ -186,6 +186,8 @@ def _apollo_api_pull(
                 load_icp_segments(inputs.icp_path),
                 consent_basis=provenance.consent_basis,
                 max_records_per_segment=apollo.max_records_per_segment,
+                say=context.log.info,
+                now=inputs.clock(),
             )
     except ProviderError as error:
         kept = previous["snapshot_id"] if previous else "none yet"
@@ -201,6 +203,7 @@ def _apollo_api_pull(
         con, pull, is_new, mode="api", queries=run.queries, searched=run.searched,
         revealed=run.revealed, carried_over=run.carried_over,
         skipped_disqualified=run.skipped_disqualified, credits_spent=run.credits_spent,
+        **run.summary,
     )  # fmt: skip
 
 

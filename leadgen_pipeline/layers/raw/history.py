@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
 
+from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.store import in_utc, registered, table_exists, transaction
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, SOURCES
 from leadgen_pipeline.layers.raw.ingest import SourcePull
@@ -106,7 +106,9 @@ def _append_pull(
         con.execute(
             f"insert into {PULLS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                pull.snapshot_id, pull.source, mode, pull.pulled_at, datetime.now(tz=UTC),
+                # ingested_at orders the pulls (the latest is the raw view): the machine's
+                # clock, since two runs pinned to one date must still be told apart
+                pull.snapshot_id, pull.source, mode, pull.pulled_at, dates.wall_clock(),
                 pull.data_rows, pull.records.height, pull.rejects.height, credits_spent,
                 files, json.dumps(warnings or []),
             ],

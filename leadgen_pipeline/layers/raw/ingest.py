@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -587,10 +587,11 @@ def pull_source_from_inbox(
 
     With no declared provenance (`declared_vendors` empty) every row is held back as a
     reject, so nothing unaccounted-for reaches the union. Files not read are listed in
-    `skipped`; no file date is later than `now` (default: the wall clock). A file the
-    reader fails on outright raises `ExportReadError` naming it, so no partial pull is kept.
+    `skipped`; no file date is later than `now` (the run's clock; default: the wall clock).
+    A file the reader fails on outright raises `ExportReadError` naming it, so no partial
+    pull is kept.
     """
-    now = now or datetime.now(tz=UTC)
+    now = now or dates.wall_clock()
     source_folder = f"{inbox / source}/"
     paths, skipped = survey_source_folder(inbox, source)
     planned: list[_Planned] = []

@@ -128,6 +128,7 @@ def verify_emails(
                 bulk=bulk,
                 bulk_threshold=verifier.bulk_threshold,
                 bulk_poll_s=verifier.bulk_poll_s,
+                say=context.log.info,
             )
         except ProviderError as error:
             why = STOP_REASONS.get(error.stop_reason, "the provider failed")  # type: ignore[arg-type]
@@ -178,6 +179,7 @@ def ledger_metadata(con: duckdb.DuckDBPyConnection, run: VerificationRun) -> dic
         possibly_charged_total=int(possibly_total),
         cost_total=float(cost_total),
         **side_table_metadata(con, *LEDGER_BOOKS),
+        **run.summary,  # the batch: calls made, paid, reused, failures, wall time
     )
 
 

@@ -24,9 +24,10 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from leadgen_pipeline.clients.bulk import BulkVerifier
+from leadgen_pipeline.clients.bulk import BulkStatus, BulkVerifier
 from leadgen_pipeline.clients.http import ProviderError
 from leadgen_pipeline.clients.verifiers import Verdict
+from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.store import registered, transaction
 from leadgen_pipeline.kernel.vocab import LEDGER_PAID, LEDGER_POSSIBLY_CHARGED
 from leadgen_pipeline.layers.verify.ledger import verdict_rows
@@ -132,10 +133,24 @@ def _finish(
     *,
     run_id: str,
     poll_every_s: float,
+    progress: Progress | None = None,
+    done_before: int = 0,
+    size: int = 0,
 ) -> list[Verdict]:
-    client.wait(job_id, poll_every_s=poll_every_s)
+    """Wait for the job (its percentage told to `progress` as addresses done, after the
+    `done_before` of earlier jobs), then record its results."""
+
+    def on_status(state: BulkStatus) -> None:
+        if progress is not None and state.percent is not None:
+            progress.reach(done_before + int(size * min(state.percent, 100.0) / 100))
+
+    client.wait(job_id, poll_every_s=poll_every_s, on_status=on_status)
     verdicts = client.results(job_id)
     record_job(con, job_name, verdicts, run_id=run_id)
+    if progress is not None:
+        paid = [v for v in verdicts if v.paid]
+        progress.advance(0, calls=len(verdicts), paid=len(paid), cost=sum(v.cost for v in paid))
+        progress.reach(done_before + size)
     return verdicts
 
 
@@ -186,9 +201,10 @@ def verify_in_bulk(
     now: datetime,
     poll_every_s: float = 5.0,
     max_job_size: int = MAX_JOB_SIZE,
+    progress: Progress | None = None,
 ) -> list[Verdict]:
     """Verify `emails` in jobs of at most `max_job_size`, each written down before its
-    upload and recorded when its results are in."""
+    upload and recorded when its results are in; `progress` hears each job's percentage."""
     ensure_bulk_jobs(con)
     verdicts: list[Verdict] = []
     for number, start in enumerate(range(0, len(emails), max_job_size), start=1):
@@ -205,5 +221,8 @@ def verify_in_bulk(
                 _set_job(con, job_name, state="abandoned")
             raise  # no answer at all: the next run looks for the job before anything else
         _set_job(con, job_name, provider_job_id=job_id, state="submitted")
-        verdicts += _finish(con, client, job_name, job_id, run_id=run_id, poll_every_s=poll_every_s)
+        verdicts += _finish(
+            con, client, job_name, job_id, run_id=run_id, poll_every_s=poll_every_s,
+            progress=progress, done_before=start, size=len(chunk),
+        )  # fmt: skip
     return verdicts

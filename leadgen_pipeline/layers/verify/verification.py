@@ -14,7 +14,8 @@ these three paths produce a verdict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from leadgen_pipeline.kernel.csv_reader import open_export, read_csv_cells
 from leadgen_pipeline.kernel.headers import columns_by_key, recognise, signature
 from leadgen_pipeline.kernel.keys import email_match_key, is_role_address
 from leadgen_pipeline.kernel.keys import send_address as verification_key  # a verdict's address
+from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.store import append_rows, read_table, write_table
 from leadgen_pipeline.kernel.vocab import (
     DEFAULT_TTL_DAYS,
@@ -46,7 +48,7 @@ from leadgen_pipeline.layers.verify.ledger import (
     ensure_verify_tables,
     settle_open_intents,
 )
-from leadgen_pipeline.layers.verify.provider_calls import ask_provider
+from leadgen_pipeline.layers.verify.provider_calls import ProviderOutcome, ask_provider
 
 PRECHECK = "precheck"
 
@@ -105,9 +107,13 @@ def _mapped(column: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
     )
 
 
-def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.DataFrame:
+def read_verification_export(
+    con: duckdb.DuckDBPyConnection, path: Path, now: datetime | None = None
+) -> pl.DataFrame:
     """A bulk verification result export (NeverBounce, ZeroBounce, MillionVerifier) as
-    verdicts dated by the file; an unrecognised file yields none."""
+    verdicts dated by the file, never later than `now` (the run's clock: a verdict dated
+    after a pinned date would look fresh for its whole TTL); an unrecognised file yields
+    none."""
     read = read_csv_cells(con, open_export(path))
     kind = recognise(read.header, _EXPORT_KINDS)
     if kind is None:
@@ -138,7 +144,7 @@ def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.D
         status = _mapped(result, neverbounce.RESULTS)
         provider_status = result
         email = pl.coalesce(cell("email"), cell("email address"))
-    checked_at = dates.exported_at(path)
+    checked_at = dates.exported_at(path, now)
     return (
         read.cells.select(
             verification_key(email).alias("email"),
@@ -155,11 +161,13 @@ def read_verification_export(con: duckdb.DuckDBPyConnection, path: Path) -> pl.D
     )
 
 
-def read_verification_exports(con: duckdb.DuckDBPyConnection, inbox: Path) -> pl.DataFrame:
+def read_verification_exports(
+    con: duckdb.DuckDBPyConnection, inbox: Path, now: datetime | None = None
+) -> pl.DataFrame:
     folder = inbox / "verifications"
     frames = [pl.DataFrame(schema=VERDICT_SCHEMA)]
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        frames.append(read_verification_export(con, path))
+        frames.append(read_verification_export(con, path, now))
     return pl.concat(frames)
 
 
@@ -262,6 +270,21 @@ def plan_verification(
     for, and export verdicts are kept only for addresses held (no personal data beyond
     need). Addresses the free checks settle are never paid for.
     """
+    prechecks, new_imports, todo, _ = _plan(
+        contacts, suppressed_emails, exports, known, as_of, ttl_days
+    )
+    return prechecks, new_imports, todo
+
+
+def _plan(
+    contacts: pl.DataFrame,
+    suppressed_emails: pl.Series,
+    exports: pl.DataFrame,
+    known: pl.DataFrame,
+    as_of: datetime,
+    ttl_days: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str], int]:
+    """`plan_verification`, and how many addresses a verdict within its TTL settled."""
     mailable = contacts.filter(~pl.col("suppressed"))
     prechecks = precheck(mailable["email"], suppressed_emails, as_of)
     candidates = mailable.select(verification_key(pl.col("email")).alias("e"))["e"]
@@ -269,7 +292,7 @@ def plan_verification(
     held = exports.filter(pl.col("email").is_in(candidates.implode()))
     new_imports = held.join(known, on=["email", "provider", "checked_at"], how="anti")
     todo = still_to_verify(candidates, pl.concat([known, new_imports]), as_of, ttl_days)
-    return prechecks, new_imports, todo
+    return prechecks, new_imports, todo, candidates.drop_nulls().n_unique() - len(todo)
 
 
 @dataclass(frozen=True)
@@ -286,6 +309,8 @@ class VerificationRun:
     possibly_charged: int = 0
     reconciliation: Reconciliation | None = None  # None: nothing was asked of a provider
     bulk: bool = False  # whether the batch went through the provider's bulk API
+    # calls made, paid, reused, failures and wall time of the paid batch (`kernel.progress`)
+    summary: dict[str, int | float] = field(default_factory=dict)
 
 
 def verify_contacts(
@@ -301,6 +326,7 @@ def verify_contacts(
     bulk: BulkVerifier | None = None,
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
     bulk_poll_s: float = 5.0,
+    say: Callable[[str], None] | None = None,
 ) -> VerificationRun:
     """Settle a verdict for every address of a mailable contact and write `verify.*`.
 
@@ -311,17 +337,18 @@ def verify_contacts(
     that stops the batch is raised with every answer so far kept. Around the batch the
     provider's credit balance is read, for `Reconciliation` with the ledger. With `bulk`,
     jobs an earlier run left open are finished first, and a batch of `bulk_threshold`
-    addresses or more goes through the bulk API (`bulk_jobs`).
+    addresses or more goes through the bulk API (`bulk_jobs`). The paid batch's progress is
+    told to `say` every few seconds, in counts.
     """
     ensure_verify_tables(con)
     possibly_charged = settle_open_intents(con)
     suppressed_emails = con.sql(
         "select key_value from compliance.suppressions where key_type = 'email_key' and not hashed"
     ).pl()["key_value"]
-    prechecks, new_imports, todo = plan_verification(
+    prechecks, new_imports, todo, reused = _plan(
         read_table(con, "core.contacts"),
         suppressed_emails,
-        read_verification_exports(con, inbox),
+        read_verification_exports(con, inbox, now),
         read_table(con, "verify.verdicts"),
         now,
         ttl_days,
@@ -330,12 +357,14 @@ def verify_contacts(
     paid_before = _ledger_rows(con)
     to_verify = len(todo)
     in_bulk = client is not None and bulk is not None and to_verify >= bulk_threshold
-    reconciliation, possibly_in_bulk = None, 0
+    asked = ProviderOutcome()
     if client is not None:
-        reconciliation, possibly_in_bulk = ask_provider(
+        asked = ask_provider(
             con, client, bulk, todo, now, run_id, in_bulk=in_bulk, bulk_poll_s=bulk_poll_s,
             max_concurrency=max_concurrency, rate_per_second=rate_per_second,
+            reused=reused, say=say,
         )  # fmt: skip
+    summary = asked.summary or Progress("verify", 0, None, reused=reused).finish()
     checks = email_checks(prechecks, read_table(con, "verify.verdicts"), now, ttl_days)
     write_table(con, "verify.email_checks", checks)
     return VerificationRun(
@@ -344,9 +373,10 @@ def verify_contacts(
         imported=new_imports.height,
         to_verify=to_verify,
         paid=_ledger_rows(con) - paid_before,
-        possibly_charged=possibly_charged + possibly_in_bulk,
-        reconciliation=reconciliation,
+        possibly_charged=possibly_charged + asked.possibly_charged,
+        reconciliation=asked.reconciliation,
         bulk=in_bulk,
+        summary=summary,
     )
 
 
