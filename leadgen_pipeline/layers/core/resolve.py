@@ -8,7 +8,8 @@
 3. A fuzzy pass links the components that share no key: same company domain, and names
    that agree after nickname folding (or differ by a typo), blocked on domain + first name
    and domain + last name so the candidate pairs stay near-linear. Two components never
-   merge when they carry different LinkedIn identities or clearly different addresses.
+   merge when they carry different LinkedIn identities, or addresses that name two people
+   (`addresses.py`: numbered namesakes, or each address spelling its own side's name).
 
 The result keeps every input row and adds `cluster_id` (a dense integer, arbitrary per
 run), `match_rule` (the strongest rule that tied the record to its cluster) and
@@ -21,6 +22,11 @@ import polars as pl
 from rapidfuzz.distance import JaroWinkler
 
 from leadgen_pipeline.kernel.keys import match_keys
+from leadgen_pipeline.layers.core.addresses import (
+    ADDRESS_PAIR_SCHEMA,
+    address_facts,
+    conflicting_clusters,
+)
 
 RECORD = "__record"
 # strongest first: the rule named on a record is the first of these it links through
@@ -36,7 +42,6 @@ EXACT_KEYS: tuple[str, ...] = (
 FUZZY_RULE = "fuzzy_name_at_domain"
 SINGLETON = "singleton"
 NAME_SIMILARITY = 0.92  # Jaro-Winkler on folded names: catches typos, not other people
-EMAIL_LOCAL_SIMILARITY = 0.85
 
 
 def _vendor_key() -> pl.Expr:
@@ -160,8 +165,10 @@ def _split_conflicts(
     cores = connected_components(
         members[RECORD], strong.select(pl.col(RECORD).alias("a"), pl.col("anchor").alias("b"))
     ).rename({"node": RECORD, "label": "core"})
-    held = members.join(cores, on=RECORD).group_by("core").agg(
-        *(pl.col(k).drop_nulls().unique().alias(k) for k in STRONG_KEYS)
+    held = (
+        members.join(cores, on=RECORD)
+        .group_by("core")
+        .agg(*(pl.col(k).drop_nulls().unique().alias(k) for k in STRONG_KEYS))
     )
     identities = {row[0]: (set(row[1]), set(row[2])) for row in held.iter_rows()}
     core_of = dict(cores.iter_rows())
@@ -204,17 +211,11 @@ def _split_conflicts(
 
 
 def _identity_sets(keyed: pl.DataFrame) -> pl.DataFrame:
-    """Per exact cluster: its LinkedIn identities and addresses, to refuse conflicting merges."""
+    """Per exact cluster: its files and LinkedIn identities, to refuse conflicting merges."""
     return keyed.group_by("exact_cluster").agg(
         pl.col("source_file").unique().sort().alias("files"),
         pl.col("linkedin_slug").drop_nulls().unique().sort().alias("slugs"),
         pl.col("linkedin_member_key").drop_nulls().unique().sort().alias("members"),
-        pl.col("email_key")
-        .filter(~pl.col("email_is_role").fill_null(False))
-        .drop_nulls()
-        .unique()
-        .sort()
-        .alias("emails"),
     )
 
 
@@ -290,19 +291,8 @@ def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
     # an export lists a person once: two records of one file are two people
     same_file = pl.col("files").list.set_intersection(pl.col("files_r")).list.len() > 0
     conflict = _disjoint("slugs", "slugs_r") | _disjoint("members", "members_r") | same_file
-    # two clusters with different addresses are two people, unless the addresses are a typo
-    # apart (their local parts nearly equal)
-    emails_differ = _disjoint("emails", "emails_r")
+    # a differing address is weighed later, over whole chains of links (`addresses.py`)
     pairs = pairs.filter(~conflict)
-    if pairs.is_empty():
-        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
-    local = pairs.select(
-        pl.col("emails").list.first().str.extract(r"^([^@]+)@").alias("l"),
-        pl.col("emails_r").list.first().str.extract(r"^([^@]+)@").alias("r"),
-    )
-    pairs = pairs.with_columns(_similar(local["l"], local["r"]).alias("email_sim")).filter(
-        ~emails_differ | (pl.col("email_sim") >= EMAIL_LOCAL_SIMILARITY)
-    )
     return (
         # strongest first; ties broken by cluster ids so every run unions in the same order
         pairs.with_columns((pl.col("first_sim") + pl.col("last_sim")).alias("score"))
@@ -335,16 +325,35 @@ def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _address_conflicts(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
+    """(a, b): clusters the fuzzy edges could bring together whose addresses are two people's."""
+    if edges.is_empty():
+        return pl.DataFrame(schema=ADDRESS_PAIR_SCHEMA)
+    touched = pl.concat([edges["a"], edges["b"]]).unique()
+    groups = connected_components(touched, edges.select("a", "b"))
+    records = keyed.filter(pl.col("exact_cluster").is_in(touched.implode()))
+    return conflicting_clusters(address_facts(records), groups)
+
+
 def _merge_without_conflict(
-    all_clusters: pl.Series, identities: pl.DataFrame, edges: pl.DataFrame
+    all_clusters: pl.Series,
+    identities: pl.DataFrame,
+    edges: pl.DataFrame,
+    apart: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Union the fuzzy edges, strongest first, refusing any union that would leave one
-    person with two public slugs, two member ids, or two records of the same file.
+    person with two public slugs, two member ids, two records of the same file, or two
+    clusters `apart` names (addresses of two people).
 
     Pairwise checks are not enough: A~B and B~C can each be fine while A and C are two
     people listed in one export. Fuzzy edges are few (blocked, one per cluster pair), so a
     union-find over them is cheap.
     """
+    edges = edges.join(apart, on=["a", "b"], how="anti", maintain_order="left")
+    kept_apart: dict[int, set[int]] = {}
+    for a, b in apart.iter_rows():
+        kept_apart.setdefault(a, set()).add(b)
+        kept_apart.setdefault(b, set()).add(a)
     parent: dict[int, int] = {}
     # a component of exactly two clusters was already checked as a pair: accept it as is;
     # only larger components need the careful, one-union-at-a-time walk below
@@ -358,8 +367,8 @@ def _merge_without_conflict(
         parent[max(a, b)] = min(a, b)
     edges = edges.join(paired.select("a"), on="a", how="anti")
     touched = pl.concat([edges["a"], edges["b"]]).unique()
-    members: dict[int, tuple[set, set, set]] = {
-        row[0]: (set(row[1]), set(row[2]), set(row[3]))
+    members: dict[int, tuple[set, set, set, set]] = {
+        row[0]: (set(row[1]), set(row[2]), set(row[3]), {row[0]})
         for row in identities.filter(pl.col("exact_cluster").is_in(touched.implode()))
         .select("exact_cluster", "files", "slugs", "members")
         .iter_rows()
@@ -380,13 +389,20 @@ def _merge_without_conflict(
         ra, rb = root(a), root(b)
         if ra == rb:
             continue
-        files_a, slugs_a, ids_a = members[ra]
-        files_b, slugs_b, ids_b = members[rb]
+        files_a, slugs_a, ids_a, clusters_a = members[ra]
+        files_b, slugs_b, ids_b, clusters_b = members[rb]
         if files_a & files_b or len(slugs_a | slugs_b) > 1 or len(ids_a | ids_b) > 1:
+            continue
+        if any(kept_apart.get(c, set()) & clusters_b for c in clusters_a):
             continue
         keep, gone = min(ra, rb), max(ra, rb)
         parent[gone] = keep
-        members[keep] = (files_a | files_b, slugs_a | slugs_b, ids_a | ids_b)
+        members[keep] = (
+            files_a | files_b,
+            slugs_a | slugs_b,
+            ids_a | ids_b,
+            clusters_a | clusters_b,
+        )
         accepted_a.append(a)
         accepted_b.append(b)
         evidence.append(why)
@@ -442,8 +458,9 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     candidates = _candidate_pairs(keyed)
     involved = pl.concat([candidates["exact_cluster"], candidates["exact_cluster_r"]]).unique()
     identities = _identity_sets(keyed.filter(pl.col("exact_cluster").is_in(involved.implode())))
+    edges = _fuzzy_edges(candidates, identities)
     clusters, fuzzy = _merge_without_conflict(
-        keyed["exact_cluster"].unique(), identities, _fuzzy_edges(candidates, identities)
+        keyed["exact_cluster"].unique(), identities, edges, _address_conflicts(keyed, edges)
     )
     fuzzy_evidence = pl.concat(
         [

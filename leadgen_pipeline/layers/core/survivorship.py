@@ -180,8 +180,6 @@ def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
     )
 
 
-
-
 def flag_stale(
     people: pl.DataFrame, as_of: datetime, max_age_days: int = STALE_AFTER_DAYS
 ) -> pl.DataFrame:
