@@ -72,7 +72,8 @@ def _column_lineage() -> dg.TableColumnLineage:
             description=(
                 "Every raw record of the sources' latest pulls -> its `person_id`, with the "
                 "rule and evidence that linked it (email, LinkedIn slug or member id, vendor "
-                "id, fuzzy name at a company, or singleton). `person_id` survives rebuilds; "
+                "id, fuzzy name at a company, name at a previous employer the current record's "
+                "employment history names, or singleton). `person_id` survives rebuilds; "
                 "merges, splits, new and retired people of each build are appended to "
                 "`core.merge_log`. People with an erasure request are never in it."
             ),

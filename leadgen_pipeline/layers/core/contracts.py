@@ -41,6 +41,7 @@ class ContactLinks(pa.DataFrameModel):
             "vendor_key",
             "duplicate_row",
             "fuzzy_name_at_domain",
+            "previous_employer",
             "singleton",
         ],
         description="the strongest rule that tied the record to its person",

@@ -10,6 +10,9 @@
    and domain + last name so the candidate pairs stay near-linear. Two components never
    merge when they carry different LinkedIn identities, or addresses that name two people
    (`addresses.py`: numbered namesakes, or each address spelling its own side's name).
+4. Job changers: a record at a person's previous employer (named in the current record's
+   employment history) is linked to the current record by name (`job_changes.py`), under
+   the same refusals as the fuzzy pass.
 
 The result keeps every input row and adds `cluster_id` (a dense integer, arbitrary per
 run), `match_rule` (the strongest rule that tied the record to its cluster) and
@@ -27,6 +30,7 @@ from leadgen_pipeline.layers.core.addresses import (
     address_facts,
     conflicting_clusters,
 )
+from leadgen_pipeline.layers.core.job_changes import JOB_CHANGE_RULE, job_change_edges
 
 RECORD = "__record"
 # strongest first: the rule named on a record is the first of these it links through
@@ -40,6 +44,8 @@ EXACT_KEYS: tuple[str, ...] = (
     "duplicate_row",
 )
 FUZZY_RULE = "fuzzy_name_at_domain"
+# a fuzzy or job-change link between two exact clusters, with what tied them
+EDGE_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "evidence": pl.String, "rule": pl.String}
 SINGLETON = "singleton"
 NAME_SIMILARITY = 0.92  # Jaro-Winkler on folded names: catches typos, not other people
 
@@ -270,10 +276,23 @@ def _disjoint(left: str, right: str) -> pl.Expr:
     )
 
 
+def _compatible(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The cluster pairs (`exact_cluster`, `exact_cluster_r`) whose identities allow one
+    person: no two public slugs or member ids, no two records of one file."""
+    pairs = pairs.join(identities, on="exact_cluster").join(
+        identities, left_on="exact_cluster_r", right_on="exact_cluster", suffix="_r"
+    )
+    # an export lists a person once: two records of one file are two people
+    same_file = pl.col("files").list.set_intersection(pl.col("files_r")).list.len() > 0
+    conflict = _disjoint("slugs", "slugs_r") | _disjoint("members", "members_r") | same_file
+    # a differing address is weighed later, over whole chains of links (`addresses.py`)
+    return pairs.filter(~conflict)
+
+
 def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
     """The candidate cluster pairs the fuzzy pass links, with the evidence."""
     if pairs.is_empty():
-        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
+        return pl.DataFrame(schema=EDGE_SCHEMA)
     pairs = pairs.with_columns(
         _similar(pairs["first_name_key"], pairs["first_name_key_r"]).alias("first_sim"),
         _similar(pairs["last_name_key"], pairs["last_name_key_r"]).alias("last_sim"),
@@ -285,14 +304,7 @@ def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
         (same_first & (pl.col("last_sim") >= NAME_SIMILARITY))
         | (same_last & (pl.col("first_sim") >= NAME_SIMILARITY))
     )
-    pairs = pairs.join(identities, on="exact_cluster").join(
-        identities, left_on="exact_cluster_r", right_on="exact_cluster", suffix="_r"
-    )
-    # an export lists a person once: two records of one file are two people
-    same_file = pl.col("files").list.set_intersection(pl.col("files_r")).list.len() > 0
-    conflict = _disjoint("slugs", "slugs_r") | _disjoint("members", "members_r") | same_file
-    # a differing address is weighed later, over whole chains of links (`addresses.py`)
-    pairs = pairs.filter(~conflict)
+    pairs = _compatible(pairs, identities)
     return (
         # strongest first; ties broken by cluster ids so every run unions in the same order
         pairs.with_columns((pl.col("first_sim") + pl.col("last_sim")).alias("score"))
@@ -320,8 +332,20 @@ def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
                 "last_name_key_r",
                 "company",
             ).alias("evidence"),
+            pl.lit(FUZZY_RULE).alias("rule"),
         )
         .unique(["a", "b"], keep="first", maintain_order=True)
+    )
+
+
+def _job_change_edges(moves: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The employment-history links whose clusters may be one person, with the rule."""
+    pairs = moves.rename({"a": "exact_cluster", "b": "exact_cluster_r"})
+    return _compatible(pairs, identities).select(
+        pl.col("exact_cluster").alias("a"),
+        pl.col("exact_cluster_r").alias("b"),
+        "evidence",
+        pl.lit(JOB_CHANGE_RULE).alias("rule"),
     )
 
 
@@ -380,12 +404,13 @@ def _merge_without_conflict(
             node = parent[node]
         return node
 
-    accepted_a, accepted_b, evidence = (
+    accepted_a, accepted_b, evidence, rules = (
         paired["a"].to_list(),
         paired["b"].to_list(),
         paired["evidence"].to_list(),
+        paired["rule"].to_list(),
     )
-    for a, b, why in edges.iter_rows():
+    for a, b, why, rule in edges.select("a", "b", "evidence", "rule").iter_rows():
         ra, rb = root(a), root(b)
         if ra == rb:
             continue
@@ -406,6 +431,7 @@ def _merge_without_conflict(
         accepted_a.append(a)
         accepted_b.append(b)
         evidence.append(why)
+        rules.append(rule)
     moved = {node: root(node) for node in parent}
     clusters = all_clusters.to_frame("exact_cluster").with_columns(
         pl.col("exact_cluster")
@@ -413,8 +439,8 @@ def _merge_without_conflict(
         .alias("cluster")
     )
     accepted = pl.DataFrame(
-        {"a": accepted_a, "b": accepted_b, "evidence": evidence},
-        schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String},
+        {"a": accepted_a, "b": accepted_b, "evidence": evidence, "rule": rules},
+        schema=EDGE_SCHEMA,
     )
     return clusters, accepted
 
@@ -456,16 +482,22 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     keyed = keyed.join(exact, on=RECORD, how="left")
     # identities matter only for clusters a candidate pair touches
     candidates = _candidate_pairs(keyed)
-    involved = pl.concat([candidates["exact_cluster"], candidates["exact_cluster_r"]]).unique()
+    moves = job_change_edges(keyed)
+    involved = pl.concat(
+        [candidates["exact_cluster"], candidates["exact_cluster_r"], moves["a"], moves["b"]]
+    ).unique()
     identities = _identity_sets(keyed.filter(pl.col("exact_cluster").is_in(involved.implode())))
-    edges = _fuzzy_edges(candidates, identities)
+    # a name at the same company first, then a name at a previous employer
+    edges = pl.concat(
+        [_fuzzy_edges(candidates, identities), _job_change_edges(moves, identities)]
+    ).unique(["a", "b"], keep="first", maintain_order=True)
     clusters, fuzzy = _merge_without_conflict(
         keyed["exact_cluster"].unique(), identities, edges, _address_conflicts(keyed, edges)
     )
     fuzzy_evidence = pl.concat(
         [
-            fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
-            fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence"),
+            fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence", "rule"),
+            fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence", "rule"),
         ]
     ).unique("exact_cluster", keep="first", maintain_order=True)
     linked = (
@@ -474,8 +506,8 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.when(pl.col("match_rule").is_not_null())
             .then(pl.col("match_rule"))
-            .when(pl.col("evidence").is_not_null())
-            .then(pl.lit(FUZZY_RULE))
+            .when(pl.col("rule").is_not_null())
+            .then(pl.col("rule"))
             .otherwise(pl.lit(SINGLETON))
             .alias("match_rule"),
             pl.coalesce("match_evidence", "evidence").alias("match_evidence"),
@@ -483,4 +515,4 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
         )
         .sort(RECORD)
     )
-    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence", "duplicate_row")
+    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence", "rule", "duplicate_row")
