@@ -78,6 +78,17 @@ def _key_edges(keyed: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("slugs") > 1)
         .select("key_type", "key")
     )
+    # a vendor id on two different rows of one export was given to two people (a row
+    # repeated whole is the duplicate_row key's business): it links no one either
+    reused = (
+        edges.filter(pl.col("key_type") == "vendor_key")
+        .join(keyed.select(RECORD, "source_file", "duplicate_row"), on=RECORD)
+        .group_by("key_type", "key", "source_file")
+        .agg(pl.col("duplicate_row").n_unique().alias("rows"))
+        .filter(pl.col("rows") > 1)
+        .select("key_type", "key")
+    )
+    ambiguous = pl.concat([ambiguous, reused]).unique()
     return edges.join(ambiguous, on=["key_type", "key"], how="anti")
 
 
