@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from leadgen_pipeline.kernel.keys import match_keys
-from leadgen_pipeline.layers.core.addresses import address_facts, conflicting_clusters
+from leadgen_pipeline.layers.core.addresses import conflicting_clusters
 from leadgen_pipeline.layers.core.resolve import link_records
 from leadgen_pipeline_tests import vendor_headers as vh
 from leadgen_pipeline_tests.builds import bound_defs, run_all
@@ -59,7 +59,7 @@ def test_the_address_rule(left: tuple, right: tuple, two_people: bool) -> None:
     keyed = match_keys(_pair(left, right), phones=False).with_row_index("exact_cluster")
     keyed = keyed.with_columns(pl.col("exact_cluster").cast(pl.Int64))
     groups = pl.DataFrame({"node": [0, 1], "label": [0, 0]})
-    apart = conflicting_clusters(address_facts(keyed), groups)
+    apart = conflicting_clusters(keyed, groups)
     assert apart.height == int(two_people)
 
 

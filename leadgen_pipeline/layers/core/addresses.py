@@ -27,20 +27,24 @@ CLUSTER = "exact_cluster"
 ADDRESS_PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64}
 
 
-def address_facts(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(cluster, address, domain, stem, number) per personal address of each cluster, and
-    (cluster, stem) for every mailbox stem its names give (as written and nickname-read).
-    `records` carry `exact_cluster`, `email_key`, `email_is_role`, `first_name`,
-    `first_name_key` and `last_name`."""
+def address_facts(records: pl.DataFrame) -> pl.DataFrame:
+    """(cluster, address, domain, stem, number) per personal address of each cluster.
+    `records` carry `exact_cluster`, `email_key` and `email_is_role`."""
     personal = records.filter(
         pl.col("email_key").is_not_null() & ~pl.col("email_is_role").fill_null(False)
     )
     addresses = personal.select(CLUSTER, pl.col("email_key").alias("address")).unique()
-    addresses = addresses.with_columns(
+    return addresses.with_columns(
         registrable_domain(pl.col("address")).alias("domain"),
         mailbox_stem(pl.col("address")).alias("stem"),
         mailbox_number(pl.col("address")).alias("number"),
     ).drop_nulls("domain")
+
+
+def name_stems(records: pl.DataFrame) -> pl.DataFrame:
+    """(cluster, stem) for every mailbox stem a cluster's names give (as written and
+    nickname-read). `records` carry `exact_cluster`, `first_name`, `first_name_key` and
+    `last_name`."""
     words = (
         records.select(CLUSTER, "first_name", "first_name_key", "last_name")
         .unique()
@@ -55,13 +59,12 @@ def address_facts(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         *mailbox_patterns(pl.col("given"), pl.col("surname")),
         *mailbox_patterns(pl.col("nick"), pl.col("surname")),
     ]
-    names = (
+    return (
         words.select(CLUSTER, pl.concat_list(stems).alias("stem"))
         .explode("stem")
         .drop_nulls("stem")
         .unique()
     )
-    return addresses, names
 
 
 def address_conflict() -> pl.Expr:
@@ -86,17 +89,20 @@ def _spells(
     )
 
 
-def conflicting_clusters(
-    facts: tuple[pl.DataFrame, pl.DataFrame], groups: pl.DataFrame
-) -> pl.DataFrame:
+def conflicting_clusters(records: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
     """(a, b), a < b: cluster pairs of one group (`groups`: `node`, `label`) whose addresses
-    say they are two people. Pairs are only formed inside a group, so the work stays small."""
-    addresses, names = facts
-    grouped = addresses.join(groups.rename({"node": CLUSTER}), on=CLUSTER)
+    say they are two people (`records`: the clusters' records, as `address_facts` and
+    `name_stems` read them). Pairs are only formed inside a group and at one domain, and
+    names are read only for clusters in such a pair, so the work stays small."""
+    grouped = address_facts(records).join(groups.rename({"node": CLUSTER}), on=CLUSTER)
     right = f"{CLUSTER}_r"
     pairs = grouped.join(grouped, on=["label", "domain"], suffix="_r").filter(
-        pl.col(CLUSTER) < pl.col(right)
+        (pl.col(CLUSTER) < pl.col(right)) & (pl.col("address") != pl.col("address_r"))
     )
+    if pairs.is_empty():
+        return pl.DataFrame(schema=ADDRESS_PAIR_SCHEMA)
+    paired = pl.concat([pairs[CLUSTER], pairs[right]]).unique()
+    names = name_stems(records.filter(pl.col(CLUSTER).is_in(paired.implode())))
     for stem, cluster, flag in (
         ("stem", CLUSTER, "stem_own"),
         ("stem", right, "stem_other"),

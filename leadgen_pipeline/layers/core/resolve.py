@@ -25,11 +25,7 @@ import polars as pl
 from rapidfuzz.distance import JaroWinkler
 
 from leadgen_pipeline.kernel.keys import match_keys
-from leadgen_pipeline.layers.core.addresses import (
-    ADDRESS_PAIR_SCHEMA,
-    address_facts,
-    conflicting_clusters,
-)
+from leadgen_pipeline.layers.core.addresses import ADDRESS_PAIR_SCHEMA, conflicting_clusters
 from leadgen_pipeline.layers.core.job_changes import JOB_CHANGE_RULE, job_change_edges
 
 RECORD = "__record"
@@ -367,7 +363,7 @@ def _address_conflicts(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame
     touched = pl.concat([edges["a"], edges["b"]]).unique()
     groups = connected_components(touched, edges.select("a", "b"))
     records = keyed.filter(pl.col("exact_cluster").is_in(touched.implode()))
-    return conflicting_clusters(address_facts(records), groups)
+    return conflicting_clusters(records, groups)
 
 
 def _merge_without_conflict(
