@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
 from leadgen_pipeline.layers.raw.canonical import RECORD_COLUMNS, SOURCES
 from leadgen_pipeline_tests.builds import Build, RunSummary, build_demo
@@ -51,21 +52,85 @@ def people_by_content(store: Path) -> pl.DataFrame:
         ).pl()
 
 
-def test_shuffled_exports_give_every_record_the_same_person(
-    demo_build: tuple[Build, RunSummary], tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def shuffled_build(
+    demo_build: tuple[Build, RunSummary], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The demo with every export's rows shuffled, built once in a fresh store."""
     demo, _ = demo_build
-    shuffled = tmp_path / "shuffled_inbox"
+    root = tmp_path_factory.mktemp("shuffled")
+    shuffled = root / "shuffled_inbox"
     shutil.copytree(demo.inbox, shuffled)
     rng = random.Random(20261201)
     touched = [p for p in sorted(shuffled.rglob("*.csv")) if _shuffle_rows(p, rng)]
     assert len(touched) >= 8  # most exports really are reordered
-    folder = tmp_path / "build"
+    folder = root / "build"
     folder.mkdir()
     summary, _ = build_demo(folder, inbox_source=shuffled)
     assert summary.success
+    return folder / "leadgen.duckdb"
 
+
+def test_shuffled_exports_give_every_record_the_same_person(
+    demo_build: tuple[Build, RunSummary], shuffled_build: Path
+) -> None:
+    demo, _ = demo_build
     before = people_by_content(demo.store).sort("source_file", "content", "person_id")
-    after = people_by_content(folder / "leadgen.duckdb").sort("source_file", "content", "person_id")
+    after = people_by_content(shuffled_build).sort("source_file", "content", "person_id")
     assert before.height == after.height
     assert before.equals(after)
+
+
+def _contacts_by_content(store: Path) -> pl.DataFrame:
+    """`core.contacts` with each lineage pointer replaced by what its record says: a
+    shuffled file renumbers its rows (and so its snapshot), never what a row says."""
+    content = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+    union = " union all ".join(
+        f"select format('{{}}:{{}}#{{}}@{{}}', source, source_file, source_row, snapshot_id) "
+        f"as pointer, to_json(struct_pack({content}))::varchar as content from raw.{source}"
+        for source in SOURCES
+    )
+    with duckdb.connect(str(store), read_only=True) as con:
+        contacts = con.sql("select * from core.contacts").pl()
+        records = con.sql(union).pl()
+    said = dict(records.iter_rows())
+    fields = contacts.schema["lineage"].fields  # type: ignore[attr-defined]
+    lineage = pl.struct(
+        *(
+            pl.col("lineage").struct.field(f.name).replace_strict(said, default=None).alias(f.name)
+            for f in fields
+        )
+    )
+    pointers = pl.concat_list(pl.col("lineage").struct.field(f.name) for f in fields)
+    return contacts.with_columns(
+        # a pointer that names no raw row of the store would be a survivorship bug
+        pointers.list.eval(pl.element().is_in(list(said)) | pl.element().is_null())
+        .list.all()
+        .alias("lineage_resolves"),
+        lineage.alias("lineage"),
+    ).sort("person_id")
+
+
+def test_shuffled_exports_give_the_same_contacts_and_accounts(
+    demo_build: tuple[Build, RunSummary], shuffled_build: Path
+) -> None:
+    demo, _ = demo_build
+    before, after = _contacts_by_content(demo.store), _contacts_by_content(shuffled_build)
+    assert before["lineage_resolves"].all() and after["lineage_resolves"].all()
+    assert before.height == after.height
+    changed = before.join(after, on="person_id", how="anti").height
+    assert changed == 0
+    for column in before.columns:
+        differ = before.filter(before[column].ne_missing(after[column])).height
+        assert differ == 0, f"{differ} contacts differ in {column}"
+    with (
+        duckdb.connect(str(demo.store), read_only=True) as a,
+        duckdb.connect(str(shuffled_build), read_only=True) as b,
+    ):
+        accounts_before = a.sql("select * from core.accounts order by company_domain").pl()
+        accounts_after = b.sql("select * from core.accounts order by company_domain").pl()
+    for column in accounts_before.columns:
+        differ = accounts_before.filter(
+            accounts_before[column].ne_missing(accounts_after[column])
+        ).height
+        assert differ == 0, f"{differ} accounts differ in {column}"

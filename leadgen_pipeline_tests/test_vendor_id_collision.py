@@ -37,6 +37,24 @@ def test_a_shared_vendor_id_does_not_merge_two_linkedin_identities() -> None:
     assert slugs["linkedin_slug"].max() == 1
 
 
+def test_a_vendor_id_on_two_rows_of_one_export_links_no_one() -> None:
+    # one Contact ID on two rows of one ZoomInfo export, only one person on LinkedIn
+    export = {"vendor": "zoominfo", "source_record_id": "7654321",
+              "source_file": "directory/zoominfo.csv"}  # fmt: skip
+    linked = link_records(
+        records(
+            {**export, "title": "ann", "source_row": 1, "first_name": "Ann",
+             "last_name": "Lee", "linkedin_url": "https://www.linkedin.com/in/ann-lee"},
+            {**export, "title": "bo", "source_row": 2, "first_name": "Bo", "last_name": "Chen",
+             "email": "bo.chen@acme.io"},
+            # the id in another export of the vendor says nothing about which of the two
+            {**export, "title": "later", "source_file": "directory/zoominfo-2.csv",
+             "source_row": 1},
+        )
+    )  # fmt: skip
+    assert people(linked) == [{"ann"}, {"bo"}, {"later"}]
+
+
 def test_the_build_stays_green_when_a_vendor_id_is_shared(tmp_path: Path, inbox: Path) -> None:
     vh.write_export(inbox / "directory/zoominfo-contacts-export-2026-11-05.csv", vh.ZOOMINFO, [
         {"ZoomInfo Contact ID": "1234567", "First Name": "Ann", "Last Name": "Lee",

@@ -3,12 +3,14 @@
 One module per key, each rule stated once:
 
 - `email`: `normalize_email`, `send_address`, `email_match_key` (and its SQL form
-  `email_match_key_sql`), `is_role_address`;
+  `email_match_key_sql`), `is_role_address`, and a mailbox's `mailbox_stem` and
+  `mailbox_number`;
 - `linkedin`: `linkedin_slug` (and `linkedin_slug_sql`), `linkedin_member_id` with its
   `MEMBER_ID_PATTERN`, `linkedin_canonical_url`;
 - `domain`: `registrable_domain`, `company_domain_key`, `company_domain_from_email`,
   `is_free_mail_domain`, `is_public_suffix`;
-- `company`: `company_name_key`; `person`: `first_name_key`, `last_name_key`;
+- `company`: `company_name_key`; `person`: `first_name_key`, `last_name_key`, and the
+  `mailbox_word` and `mailbox_patterns` a name gives an address;
 - `phone`: `phone_e164`; `country`: `country_iso2`.
 
 A rule is a Polars expression function that cleans a whole column in one pass: rules a regex

@@ -204,3 +204,25 @@ def email_match_key_sql(column: str) -> str:
     body = f"""case when regexp_full_match({a}, '{shape}')
         then {_sql.bind(_sql.idna_to_unicode(f"split_part({a}, '@', 2)"), d, key)} end"""
     return _sql.bind(f"lower(nfc_normalize({_sql_email_text(column)}))", a, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# The shape of a mailbox name, for telling two people's addresses from one person's variants
+
+# A mailbox name is a stem (the name-like letters) and an optional number a mail admin adds
+# for a second namesake: `jane.doe2` -> (`janedoe`, `2`), `j_doe` -> (`jdoe`, ``).
+_NUMBERED_LOCAL = r"^(.*?)[._-]?([0-9]*)$"
+
+
+def mailbox_stem(address: pl.Expr) -> pl.Expr:
+    """The local part of an address (a match key or normalised address) lower-cased, `+tag`,
+    trailing number and the separators `.`, `_`, `-` removed: `Jane.Doe2+crm@x.io` -> `janedoe`."""
+    local = address.str.to_lowercase().str.extract(r"^(.+)@[^@]+$", 1)
+    stem = local.str.replace(_TAGGED_LOCAL, "$1").str.extract(_NUMBERED_LOCAL, 1)
+    return stem.str.replace_all(r"[._-]", "")
+
+
+def mailbox_number(address: pl.Expr) -> pl.Expr:
+    """The number at the end of an address's local part (`donna2@` -> `2`), `` when none."""
+    local = address.str.to_lowercase().str.extract(r"^(.+)@[^@]+$", 1)
+    return local.str.replace(_TAGGED_LOCAL, "$1").str.extract(_NUMBERED_LOCAL, 2)

@@ -153,3 +153,29 @@ def person_identity_keys(
         .collect()
         .cast(schema)  # type: ignore[arg-type]
     )
+
+
+def mailbox_word(name: pl.Expr) -> pl.Expr:
+    """A name as a mailbox spells it: accents folded, nothing but letters and digits
+    (`O'Brien` -> `obrien`, `Jean-Luc` -> `jeanluc`)."""
+    folded = _fold_accents(values.blank_to_null(name)).str.replace_all(r"[^a-z0-9]", "")
+    return _null_if_empty(folded)
+
+
+def mailbox_patterns(given: pl.Expr, surname: pl.Expr) -> list[pl.Expr]:
+    """The mailbox stems (see `email.mailbox_stem`) a company's address patterns make of a
+    given name and a surname, each already a `mailbox_word`: first.last, flast, first,
+    firstl, last.first, lastf, last. Null without both. Pass column references: each
+    pattern reads both words."""
+    named = given.is_not_null() & surname.is_not_null()
+    initial, last_initial = given.str.slice(0, 1), surname.str.slice(0, 1)
+    patterns = (
+        pl.concat_str(given, surname),
+        pl.concat_str(initial, surname),
+        given,
+        pl.concat_str(given, last_initial),
+        pl.concat_str(surname, given),
+        pl.concat_str(surname, initial),
+        surname,
+    )
+    return [pl.when(named).then(p) for p in patterns]

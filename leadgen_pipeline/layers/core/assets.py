@@ -28,8 +28,7 @@ from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts, MergeLog
 from leadgen_pipeline.layers.core.links import LINK_KEYS, link_and_erase, linked_records
 from leadgen_pipeline.layers.core.survivorship import (
-    EMPLOYMENT_FIELDS,
-    PERSON_FIELDS,
+    LINEAGE_FIELDS,
     flag_stale,
     survive_accounts,
     survive_contacts,
@@ -57,7 +56,6 @@ _RAW_COLUMNS = {
 
 
 def _column_lineage() -> dg.TableColumnLineage:
-    fields = [*PERSON_FIELDS, *EMPLOYMENT_FIELDS, "email"]
     return dg.TableColumnLineage(
         deps_by_column={
             field: [
@@ -65,7 +63,7 @@ def _column_lineage() -> dg.TableColumnLineage:
                 for key in RAW_SOURCES
                 for column in _RAW_COLUMNS.get(field, [field])
             ]
-            for field in fields
+            for field in LINEAGE_FIELDS
         }
     )
 
@@ -81,7 +79,8 @@ def _column_lineage() -> dg.TableColumnLineage:
             description=(
                 "Every raw record of the sources' latest pulls -> its `person_id`, with the "
                 "rule and evidence that linked it (email, LinkedIn slug or member id, vendor "
-                "id, fuzzy name at a company, or singleton). `person_id` survives rebuilds; "
+                "id, fuzzy name at a company, name at a previous employer the current record's "
+                "employment history names, or singleton). `person_id` survives rebuilds; "
                 "merges, splits, new and retired people of each build are appended to "
                 "`core.merge_log`. People with an erasure request are never in it."
             ),
@@ -225,8 +224,10 @@ def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.Asset
     deps=[CONTACT_LINKS, *RAW_SOURCES, SUPPRESSIONS],
     description=(
         "One row per person: the deduplicated union of every source. Each field survives "
-        "from the most recent pull of the most trusted source (`trust_rank`), employment "
-        "fields together from one record; `lineage` names the source, file, row and "
+        "from the most recent pull of the most trusted source (`trust_rank`), in units: the "
+        "name from one record, title and seniority together from one record at the "
+        "surviving employer (a title-less row there never wipes a title), the phone read in "
+        "its own record's country; `lineage` names the source, file, row and "
         "snapshot of every surviving value. A person any of whose records is suppressed is "
         "suppressed (consent survives merges); one whose newest pull is over 90 days old is "
         "`stale` and not routable until refreshed."

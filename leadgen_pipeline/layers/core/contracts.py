@@ -41,6 +41,7 @@ class ContactLinks(pa.DataFrameModel):
             "vendor_key",
             "duplicate_row",
             "fuzzy_name_at_domain",
+            "previous_employer",
             "singleton",
         ],
         description="the strongest rule that tied the record to its person",
@@ -99,11 +100,15 @@ class Contacts(pa.DataFrameModel):
     linkedin_member_id: str = pa.Field(
         nullable=True, description="the opaque LinkedIn member id (ACwAA…/ACoAA…)"
     )
-    first_name: str = pa.Field(nullable=True, description="first name")
-    last_name: str = pa.Field(nullable=True, description="last name")
-    full_name: str = pa.Field(nullable=True, description="full name")
-    title: str = pa.Field(nullable=True, description="job title (employment unit)")
-    seniority: str = pa.Field(nullable=True, description="seniority (employment unit)")
+    first_name: str = pa.Field(nullable=True, description="first name (name unit)")
+    last_name: str = pa.Field(nullable=True, description="last name (name unit)")
+    full_name: str = pa.Field(nullable=True, description="full name (name unit)")
+    title: str = pa.Field(
+        nullable=True, description="job title at the surviving employer (with seniority)"
+    )
+    seniority: str = pa.Field(
+        nullable=True, description="seniority at the surviving employer (with title)"
+    )
     company_name: str = pa.Field(nullable=True, description="employer's name (employment unit)")
     company_domain: str = pa.Field(
         nullable=True, description="employer's registrable domain (employment unit)"
@@ -120,7 +125,9 @@ class Contacts(pa.DataFrameModel):
     )
     city: str = pa.Field(nullable=True, description="city")
     phone: str = pa.Field(
-        nullable=True, description="phone number in E.164: the first of direct, mobile, company"
+        nullable=True,
+        description="phone number in E.164: the first valid of direct, mobile, company, read in "
+        "the country of the record it came from",
     )
     do_not_call: bool = pa.Field(description="true when any of the person's records says so")
     email_is_role_only: bool = pa.Field(

@@ -8,7 +8,11 @@
 3. A fuzzy pass links the components that share no key: same company domain, and names
    that agree after nickname folding (or differ by a typo), blocked on domain + first name
    and domain + last name so the candidate pairs stay near-linear. Two components never
-   merge when they carry different LinkedIn identities or clearly different addresses.
+   merge when they carry different LinkedIn identities, or addresses that name two people
+   (`addresses.py`: numbered namesakes, or each address spelling its own side's name).
+4. Job changers: a record at a person's previous employer (named in the current record's
+   employment history) is linked to the current record by name (`job_changes.py`), under
+   the same refusals as the fuzzy pass.
 
 The result keeps every input row and adds `cluster_id` (a dense integer, arbitrary per
 run), `match_rule` (the strongest rule that tied the record to its cluster) and
@@ -21,6 +25,8 @@ import polars as pl
 from rapidfuzz.distance import JaroWinkler
 
 from leadgen_pipeline.kernel.keys import match_keys
+from leadgen_pipeline.layers.core.addresses import ADDRESS_PAIR_SCHEMA, conflicting_clusters
+from leadgen_pipeline.layers.core.job_changes import JOB_CHANGE_RULE, job_change_edges
 
 RECORD = "__record"
 # strongest first: the rule named on a record is the first of these it links through
@@ -34,9 +40,10 @@ EXACT_KEYS: tuple[str, ...] = (
     "duplicate_row",
 )
 FUZZY_RULE = "fuzzy_name_at_domain"
+# a fuzzy or job-change link between two exact clusters, with what tied them
+EDGE_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "evidence": pl.String, "rule": pl.String}
 SINGLETON = "singleton"
 NAME_SIMILARITY = 0.92  # Jaro-Winkler on folded names: catches typos, not other people
-EMAIL_LOCAL_SIMILARITY = 0.85
 
 
 def _vendor_key() -> pl.Expr:
@@ -67,6 +74,17 @@ def _key_edges(keyed: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("slugs") > 1)
         .select("key_type", "key")
     )
+    # a vendor id on two different rows of one export was given to two people (a row
+    # repeated whole is the duplicate_row key's business): it links no one either
+    reused = (
+        edges.filter(pl.col("key_type") == "vendor_key")
+        .join(keyed.select(RECORD, "source_file", "duplicate_row"), on=RECORD)
+        .group_by("key_type", "key", "source_file")
+        .agg(pl.col("duplicate_row").n_unique().alias("rows"))
+        .filter(pl.col("rows") > 1)
+        .select("key_type", "key")
+    )
+    ambiguous = pl.concat([ambiguous, reused]).unique()
     return edges.join(ambiguous, on=["key_type", "key"], how="anti")
 
 
@@ -160,8 +178,10 @@ def _split_conflicts(
     cores = connected_components(
         members[RECORD], strong.select(pl.col(RECORD).alias("a"), pl.col("anchor").alias("b"))
     ).rename({"node": RECORD, "label": "core"})
-    held = members.join(cores, on=RECORD).group_by("core").agg(
-        *(pl.col(k).drop_nulls().unique().alias(k) for k in STRONG_KEYS)
+    held = (
+        members.join(cores, on=RECORD)
+        .group_by("core")
+        .agg(*(pl.col(k).drop_nulls().unique().alias(k) for k in STRONG_KEYS))
     )
     identities = {row[0]: (set(row[1]), set(row[2])) for row in held.iter_rows()}
     core_of = dict(cores.iter_rows())
@@ -204,17 +224,11 @@ def _split_conflicts(
 
 
 def _identity_sets(keyed: pl.DataFrame) -> pl.DataFrame:
-    """Per exact cluster: its LinkedIn identities and addresses, to refuse conflicting merges."""
+    """Per exact cluster: its files and LinkedIn identities, to refuse conflicting merges."""
     return keyed.group_by("exact_cluster").agg(
         pl.col("source_file").unique().sort().alias("files"),
         pl.col("linkedin_slug").drop_nulls().unique().sort().alias("slugs"),
         pl.col("linkedin_member_key").drop_nulls().unique().sort().alias("members"),
-        pl.col("email_key")
-        .filter(~pl.col("email_is_role").fill_null(False))
-        .drop_nulls()
-        .unique()
-        .sort()
-        .alias("emails"),
     )
 
 
@@ -269,10 +283,23 @@ def _disjoint(left: str, right: str) -> pl.Expr:
     )
 
 
+def _compatible(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The cluster pairs (`exact_cluster`, `exact_cluster_r`) whose identities allow one
+    person: no two public slugs or member ids, no two records of one file."""
+    pairs = pairs.join(identities, on="exact_cluster").join(
+        identities, left_on="exact_cluster_r", right_on="exact_cluster", suffix="_r"
+    )
+    # an export lists a person once: two records of one file are two people
+    same_file = pl.col("files").list.set_intersection(pl.col("files_r")).list.len() > 0
+    conflict = _disjoint("slugs", "slugs_r") | _disjoint("members", "members_r") | same_file
+    # a differing address is weighed later, over whole chains of links (`addresses.py`)
+    return pairs.filter(~conflict)
+
+
 def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
     """The candidate cluster pairs the fuzzy pass links, with the evidence."""
     if pairs.is_empty():
-        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
+        return pl.DataFrame(schema=EDGE_SCHEMA)
     pairs = pairs.with_columns(
         _similar(pairs["first_name_key"], pairs["first_name_key_r"]).alias("first_sim"),
         _similar(pairs["last_name_key"], pairs["last_name_key_r"]).alias("last_sim"),
@@ -284,25 +311,7 @@ def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
         (same_first & (pl.col("last_sim") >= NAME_SIMILARITY))
         | (same_last & (pl.col("first_sim") >= NAME_SIMILARITY))
     )
-    pairs = pairs.join(identities, on="exact_cluster").join(
-        identities, left_on="exact_cluster_r", right_on="exact_cluster", suffix="_r"
-    )
-    # an export lists a person once: two records of one file are two people
-    same_file = pl.col("files").list.set_intersection(pl.col("files_r")).list.len() > 0
-    conflict = _disjoint("slugs", "slugs_r") | _disjoint("members", "members_r") | same_file
-    # two clusters with different addresses are two people, unless the addresses are a typo
-    # apart (their local parts nearly equal)
-    emails_differ = _disjoint("emails", "emails_r")
-    pairs = pairs.filter(~conflict)
-    if pairs.is_empty():
-        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String})
-    local = pairs.select(
-        pl.col("emails").list.first().str.extract(r"^([^@]+)@").alias("l"),
-        pl.col("emails_r").list.first().str.extract(r"^([^@]+)@").alias("r"),
-    )
-    pairs = pairs.with_columns(_similar(local["l"], local["r"]).alias("email_sim")).filter(
-        ~emails_differ | (pl.col("email_sim") >= EMAIL_LOCAL_SIMILARITY)
-    )
+    pairs = _compatible(pairs, identities)
     return (
         # strongest first; ties broken by cluster ids so every run unions in the same order
         pairs.with_columns((pl.col("first_sim") + pl.col("last_sim")).alias("score"))
@@ -330,21 +339,52 @@ def _fuzzy_edges(pairs: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
                 "last_name_key_r",
                 "company",
             ).alias("evidence"),
+            pl.lit(FUZZY_RULE).alias("rule"),
         )
         .unique(["a", "b"], keep="first", maintain_order=True)
     )
 
 
+def _job_change_edges(moves: pl.DataFrame, identities: pl.DataFrame) -> pl.DataFrame:
+    """The employment-history links whose clusters may be one person, with the rule."""
+    pairs = moves.rename({"a": "exact_cluster", "b": "exact_cluster_r"})
+    return _compatible(pairs, identities).select(
+        pl.col("exact_cluster").alias("a"),
+        pl.col("exact_cluster_r").alias("b"),
+        "evidence",
+        pl.lit(JOB_CHANGE_RULE).alias("rule"),
+    )
+
+
+def _address_conflicts(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
+    """(a, b): clusters the fuzzy edges could bring together whose addresses are two people's."""
+    if edges.is_empty():
+        return pl.DataFrame(schema=ADDRESS_PAIR_SCHEMA)
+    touched = pl.concat([edges["a"], edges["b"]]).unique()
+    groups = connected_components(touched, edges.select("a", "b"))
+    records = keyed.filter(pl.col("exact_cluster").is_in(touched.implode()))
+    return conflicting_clusters(records, groups)
+
+
 def _merge_without_conflict(
-    all_clusters: pl.Series, identities: pl.DataFrame, edges: pl.DataFrame
+    all_clusters: pl.Series,
+    identities: pl.DataFrame,
+    edges: pl.DataFrame,
+    apart: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Union the fuzzy edges, strongest first, refusing any union that would leave one
-    person with two public slugs, two member ids, or two records of the same file.
+    person with two public slugs, two member ids, two records of the same file, or two
+    clusters `apart` names (addresses of two people).
 
     Pairwise checks are not enough: A~B and B~C can each be fine while A and C are two
     people listed in one export. Fuzzy edges are few (blocked, one per cluster pair), so a
     union-find over them is cheap.
     """
+    edges = edges.join(apart, on=["a", "b"], how="anti", maintain_order="left")
+    kept_apart: dict[int, set[int]] = {}
+    for a, b in apart.iter_rows():
+        kept_apart.setdefault(a, set()).add(b)
+        kept_apart.setdefault(b, set()).add(a)
     parent: dict[int, int] = {}
     # a component of exactly two clusters was already checked as a pair: accept it as is;
     # only larger components need the careful, one-union-at-a-time walk below
@@ -358,8 +398,8 @@ def _merge_without_conflict(
         parent[max(a, b)] = min(a, b)
     edges = edges.join(paired.select("a"), on="a", how="anti")
     touched = pl.concat([edges["a"], edges["b"]]).unique()
-    members: dict[int, tuple[set, set, set]] = {
-        row[0]: (set(row[1]), set(row[2]), set(row[3]))
+    members: dict[int, tuple[set, set, set, set]] = {
+        row[0]: (set(row[1]), set(row[2]), set(row[3]), {row[0]})
         for row in identities.filter(pl.col("exact_cluster").is_in(touched.implode()))
         .select("exact_cluster", "files", "slugs", "members")
         .iter_rows()
@@ -371,25 +411,34 @@ def _merge_without_conflict(
             node = parent[node]
         return node
 
-    accepted_a, accepted_b, evidence = (
+    accepted_a, accepted_b, evidence, rules = (
         paired["a"].to_list(),
         paired["b"].to_list(),
         paired["evidence"].to_list(),
+        paired["rule"].to_list(),
     )
-    for a, b, why in edges.iter_rows():
+    for a, b, why, rule in edges.select("a", "b", "evidence", "rule").iter_rows():
         ra, rb = root(a), root(b)
         if ra == rb:
             continue
-        files_a, slugs_a, ids_a = members[ra]
-        files_b, slugs_b, ids_b = members[rb]
+        files_a, slugs_a, ids_a, clusters_a = members[ra]
+        files_b, slugs_b, ids_b, clusters_b = members[rb]
         if files_a & files_b or len(slugs_a | slugs_b) > 1 or len(ids_a | ids_b) > 1:
+            continue
+        if any(kept_apart.get(c, set()) & clusters_b for c in clusters_a):
             continue
         keep, gone = min(ra, rb), max(ra, rb)
         parent[gone] = keep
-        members[keep] = (files_a | files_b, slugs_a | slugs_b, ids_a | ids_b)
+        members[keep] = (
+            files_a | files_b,
+            slugs_a | slugs_b,
+            ids_a | ids_b,
+            clusters_a | clusters_b,
+        )
         accepted_a.append(a)
         accepted_b.append(b)
         evidence.append(why)
+        rules.append(rule)
     moved = {node: root(node) for node in parent}
     clusters = all_clusters.to_frame("exact_cluster").with_columns(
         pl.col("exact_cluster")
@@ -397,8 +446,8 @@ def _merge_without_conflict(
         .alias("cluster")
     )
     accepted = pl.DataFrame(
-        {"a": accepted_a, "b": accepted_b, "evidence": evidence},
-        schema={"a": pl.Int64, "b": pl.Int64, "evidence": pl.String},
+        {"a": accepted_a, "b": accepted_b, "evidence": evidence, "rule": rules},
+        schema=EDGE_SCHEMA,
     )
     return clusters, accepted
 
@@ -440,15 +489,22 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     keyed = keyed.join(exact, on=RECORD, how="left")
     # identities matter only for clusters a candidate pair touches
     candidates = _candidate_pairs(keyed)
-    involved = pl.concat([candidates["exact_cluster"], candidates["exact_cluster_r"]]).unique()
+    moves = job_change_edges(keyed)
+    involved = pl.concat(
+        [candidates["exact_cluster"], candidates["exact_cluster_r"], moves["a"], moves["b"]]
+    ).unique()
     identities = _identity_sets(keyed.filter(pl.col("exact_cluster").is_in(involved.implode())))
+    # a name at the same company first, then a name at a previous employer
+    edges = pl.concat(
+        [_fuzzy_edges(candidates, identities), _job_change_edges(moves, identities)]
+    ).unique(["a", "b"], keep="first", maintain_order=True)
     clusters, fuzzy = _merge_without_conflict(
-        keyed["exact_cluster"].unique(), identities, _fuzzy_edges(candidates, identities)
+        keyed["exact_cluster"].unique(), identities, edges, _address_conflicts(keyed, edges)
     )
     fuzzy_evidence = pl.concat(
         [
-            fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence"),
-            fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence"),
+            fuzzy.select(pl.col("a").alias("exact_cluster"), "evidence", "rule"),
+            fuzzy.select(pl.col("b").alias("exact_cluster"), "evidence", "rule"),
         ]
     ).unique("exact_cluster", keep="first", maintain_order=True)
     linked = (
@@ -457,8 +513,8 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.when(pl.col("match_rule").is_not_null())
             .then(pl.col("match_rule"))
-            .when(pl.col("evidence").is_not_null())
-            .then(pl.lit(FUZZY_RULE))
+            .when(pl.col("rule").is_not_null())
+            .then(pl.col("rule"))
             .otherwise(pl.lit(SINGLETON))
             .alias("match_rule"),
             pl.coalesce("match_evidence", "evidence").alias("match_evidence"),
@@ -466,4 +522,4 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
         )
         .sort(RECORD)
     )
-    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence", "duplicate_row")
+    return linked.drop(RECORD, "exact_cluster", "cluster", "evidence", "rule", "duplicate_row")

@@ -1,10 +1,20 @@
 """Survivorship: one row per person from their records, each field traceable to its record.
 
-Every field takes the value of the best record that has one: the most recent pull first,
-then the most trusted source (`trust_rank` in `data/sources.yaml`, 1 = most trusted). The
-employment fields (title, company, firmographics) survive together, from one record, so a
-job changer never shows the new title at the old company. `lineage` records, per field, the
-source, file, row and snapshot the surviving value came from.
+Records are ranked once, by `ranked`: the most recent pull first, then the most trusted
+source (`trust_rank` in `data/sources.yaml`, 1 = most trusted), then the record's file and
+content, so the order is total and the same whatever the row order of the files. Fields
+survive in units, so no person is stitched together from strangers' parts:
+
+- the name (first, last and full name) from one record, the best that gives first and last;
+- the job: the employer of the best record that names one; title and seniority together
+  from the best record at that employer that has a title (a newer title-less row there
+  never wipes `CFO`), the employer's other fields each from the best record at that
+  employer that has it; a job changer never shows the new title at the old company;
+- the phone read in its own record's country (the first valid of direct, mobile, company);
+- every other field from the best record that has it.
+
+`lineage` records, per field, the source, file, row and snapshot the surviving value came
+from, which is always the record the value was read from.
 """
 
 from __future__ import annotations
@@ -14,20 +24,21 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from leadgen_pipeline.kernel.keys import linkedin_canonical_url, phone_e164
+from leadgen_pipeline.kernel.keys import company_name_key, linkedin_canonical_url, phone_e164
 from leadgen_pipeline.kernel.vocab import STALE_AFTER_DAYS
+from leadgen_pipeline.layers.raw.canonical import RECORD_COLUMNS
 
-# contact column -> the linked-record column it survives from
+# contact column -> the linked-record column it survives from, each field on its own
 PERSON_FIELDS: dict[str, str] = {
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "full_name": "full_name",
     "linkedin_url": "linkedin_slug",
     "linkedin_member_id": "linkedin_member_key",
-    "phone": "_phone_raw",  # normalised to E.164 once per person, after survival
     "country": "country",
     "city": "city",
 }
+NAME_FIELDS = ("first_name", "last_name", "full_name")
+PHONE_FIELD = "phone"
+# title and seniority survive together, from one record at the surviving employer
+ROLE_FIELDS = ("title", "seniority")
 EMPLOYMENT_FIELDS: dict[str, str] = {
     "title": "title",
     "seniority": "seniority",
@@ -37,7 +48,29 @@ EMPLOYMENT_FIELDS: dict[str, str] = {
     "employee_count": "employee_count",
     "industry": "industry",
 }
+# every surviving field, each named in `lineage`
+LINEAGE_FIELDS = (*NAME_FIELDS, *PERSON_FIELDS, PHONE_FIELD, "email", *EMPLOYMENT_FIELDS)
 LOWEST_TRUST = 99
+# what a record says, for the last tie-break: two rows that say the same are interchangeable
+_CONTENT = ["source", "vendor", "source_file", *RECORD_COLUMNS]
+
+
+def ranked(records: pl.DataFrame, group: str, trust_rank: Mapping[str, int]) -> pl.DataFrame:
+    """`records` sorted best first within each `group`: newest pull, most trusted source,
+    then file, content and row, a total order that does not depend on how the rows were read.
+    Adds `_trust` and `_from` (the record's lineage pointer)."""
+    content = [c for c in _CONTENT if c in records.columns]
+    return records.with_columns(
+        pl.col("source")
+        .replace_strict(dict(trust_rank), default=LOWEST_TRUST, return_dtype=pl.Int64)
+        .alias("_trust"),
+        _provenance().alias("_from"),
+        pl.struct(content).hash(seed=0).alias("_content"),
+    ).sort(
+        [group, "pulled_at", "_trust", "source_file", "_content", "source_row", "snapshot_id"],
+        descending=[False, True, False, False, False, False, False],
+        nulls_last=True,
+    )
 
 
 def _provenance() -> pl.Expr:
@@ -46,48 +79,104 @@ def _provenance() -> pl.Expr:
     )
 
 
+def _record_phone() -> pl.Expr:
+    """The record's first valid phone of direct, mobile, company, read in its own country."""
+    country = pl.col("country")
+    direct = phone_e164(pl.col("phone_direct"), country)
+    mobile = phone_e164(pl.when(direct.is_null()).then(pl.col("phone_mobile")), country)
+    company = phone_e164(pl.col("phone_company"), country)
+    return pl.coalesce(direct, mobile, company)
+
+
+def _at_employer(ranked_records: pl.DataFrame) -> pl.DataFrame:
+    """Adds `_at_employer`: the record names the employer of the person's best record that
+    names one (the same domain, or the same company-name key)."""
+    employer = (
+        ranked_records.filter(pl.col("_employed"))
+        .group_by("person_id", maintain_order=True)
+        .first()
+        .select(
+            "person_id",
+            pl.col("company_domain_key").alias("_employer_domain"),
+            pl.col("_company_key").alias("_employer_name"),
+        )
+    )
+    same = (pl.col("company_domain_key") == pl.col("_employer_domain")).fill_null(False) | (
+        pl.col("_company_key") == pl.col("_employer_name")
+    ).fill_null(False)
+    return (
+        ranked_records.join(employer, on="person_id", how="left", maintain_order="left")
+        .with_columns(same.alias("_at_employer"))
+        .drop("_employer_domain", "_employer_name")
+    )
+
+
 def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.DataFrame:
     """One row per `person_id` with surviving fields, sources, counts and field lineage.
 
     `linked` holds canonical records with their match keys and `person_id`.
     """
-    ranked = linked.with_columns(
-        pl.col("source")
-        .replace_strict(dict(trust_rank), default=LOWEST_TRUST, return_dtype=pl.Int64)
-        .alias("_trust"),
-        _provenance().alias("_from"),
-        pl.coalesce("phone_direct", "phone_mobile", "phone_company").alias("_phone_raw"),
-        # an address is sendable identity only when it is not a shared inbox
-        pl.when(~pl.col("email_is_role").fill_null(False))
-        .then(pl.col("email_norm"))
-        .alias("_personal_email"),
-        pl.when(pl.col("company_name").is_not_null() | pl.col("company_domain_key").is_not_null())
-        .then(pl.lit(True))
-        .otherwise(pl.lit(False))
-        .alias("_employed"),
-    ).sort(
-        ["person_id", "pulled_at", "_trust", "source_file", "source_row"],
-        descending=[False, True, False, False, False],
+    records = ranked(
+        linked.with_columns(
+            _record_phone().alias("_phone"),
+            company_name_key(pl.col("company_name")).alias("_company_key"),
+            # an address is sendable identity only when it is not a shared inbox
+            pl.when(~pl.col("email_is_role").fill_null(False))
+            .then(pl.col("email_norm"))
+            .alias("_personal_email"),
+            (
+                pl.col("company_name").is_not_null() | pl.col("company_domain_key").is_not_null()
+            ).alias("_employed"),
+            (pl.col("first_name").is_not_null() & pl.col("last_name").is_not_null()).alias(
+                "_named"
+            ),
+        ),
+        "person_id",
+        trust_rank,
+    )
+    records = _at_employer(records).with_columns(
+        (pl.col("_at_employer") & pl.col("title").is_not_null()).alias("_titled")
     )
 
-    def best(column: str) -> pl.Expr:
-        return pl.col(column).drop_nulls().first()
+    def best(column: str, where: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
+        """(the best record's value, that record's lineage) among records having one."""
+        has = pl.col(column).is_not_null() if where is None else where
+        return pl.col(column).filter(has).first(), pl.col("_from").filter(has).first()
 
-    def best_from(column: str) -> pl.Expr:
-        return pl.col("_from").filter(pl.col(column).is_not_null()).first()
+    def unit(fields: tuple[str, ...], where: pl.Expr) -> list[pl.Expr]:
+        """Every field of a unit, and its lineage, from the one best record `where` holds."""
+        return [
+            *(pl.col(f).filter(where).first().alias(f) for f in fields),
+            *(pl.col("_from").filter(where).first().alias(f"{f}__from") for f in fields),
+        ]
 
-    employment_from = pl.col("_from").filter(pl.col("_employed")).first()
+    # the best record with first and last name gives the whole name; else the best with any
+    named = pl.col("_named") | (
+        ~pl.col("_named").any() & pl.any_horizontal(pl.col(f).is_not_null() for f in NAME_FIELDS)
+    )
+    singles: list[pl.Expr] = []
+    for dst, src in PERSON_FIELDS.items():
+        value, origin = best(src)
+        singles += [value.alias(dst), origin.alias(f"{dst}__from")]
+    phone, phone_from = best("_phone")
+    singles += [phone.alias(PHONE_FIELD), phone_from.alias(f"{PHONE_FIELD}__from")]
+    employer_fields = [f for f in EMPLOYMENT_FIELDS if f not in ROLE_FIELDS]
+    for dst in employer_fields:
+        src = EMPLOYMENT_FIELDS[dst]
+        value, origin = best(src, pl.col("_at_employer") & pl.col(src).is_not_null())
+        singles += [value.alias(dst), origin.alias(f"{dst}__from")]
+    email, email_from = best("_personal_email")
+    any_email, any_email_from = best("email_norm")
     aggregations = [
-        *[best(src).alias(dst) for dst, src in PERSON_FIELDS.items()],
-        *[best_from(src).alias(f"{dst}__from") for dst, src in PERSON_FIELDS.items()],
-        # the employment unit: every field from the best record that names an employer
+        *unit(NAME_FIELDS, named),
+        *[pl.col(f).filter(pl.col("_titled")).first().alias(f) for f in ROLE_FIELDS],
         *[
-            pl.col(src).filter(pl.col("_employed")).first().alias(dst)
-            for dst, src in EMPLOYMENT_FIELDS.items()
+            pl.col("_from").filter(pl.col("_titled")).first().alias(f"{f}__from")
+            for f in ROLE_FIELDS
         ],
-        employment_from.alias("employment__from"),
-        pl.coalesce(best("_personal_email"), best("email_norm")).alias("email"),
-        pl.coalesce(best_from("_personal_email"), best_from("email_norm")).alias("email__from"),
+        *singles,
+        pl.coalesce(email, any_email).alias("email"),
+        pl.coalesce(email_from, any_email_from).alias("email__from"),
         pl.col("email_is_role")
         .fill_null(False)
         .filter(pl.col("email_norm").is_not_null())
@@ -101,15 +190,10 @@ def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
         pl.col("pulled_at").min().alias("first_pulled_at"),
         pl.col("pulled_at").max().alias("last_pulled_at"),
     ]
-    people = ranked.group_by("person_id").agg(aggregations)
-    lineage_fields = [*PERSON_FIELDS, "email"]
+    people = records.group_by("person_id").agg(aggregations)
     people = people.with_columns(
         linkedin_canonical_url(pl.col("linkedin_url")).alias("linkedin_url"),
-        phone_e164(pl.col("phone"), pl.col("country")).alias("phone"),
-        pl.struct(
-            *[pl.col(f"{f}__from").alias(f) for f in lineage_fields],
-            *[pl.col("employment__from").alias(f) for f in EMPLOYMENT_FIELDS],
-        ).alias("lineage"),
+        pl.struct(*[pl.col(f"{f}__from").alias(f) for f in LINEAGE_FIELDS]).alias("lineage"),
     )
     columns = [
         "person_id",
@@ -142,35 +226,31 @@ def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
     return people.select(columns).sort("person_id")
 
 
+ACCOUNT_FIELDS = (
+    "company_name",
+    "company_linkedin_url",
+    "employee_count",
+    "employee_range",
+    "industry",
+    "country",
+    "annual_revenue_usd",
+    "total_funding_usd",
+    "latest_funding_round",
+    "latest_funding_date",
+    "technologies",
+)
+
+
 def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.DataFrame:
-    """One row per company (registrable domain): firmographics by the same survivorship."""
-    ranked = (
-        linked.filter(pl.col("company_domain_key").is_not_null())
-        .with_columns(
-            pl.col("source")
-            .replace_strict(dict(trust_rank), default=LOWEST_TRUST, return_dtype=pl.Int64)
-            .alias("_trust")
-        )
-        .sort(["company_domain_key", "pulled_at", "_trust"], descending=[False, True, False])
+    """One row per company (registrable domain): each firmographic field from the best
+    record (by `ranked`) that has it."""
+    records = ranked(
+        linked.filter(pl.col("company_domain_key").is_not_null()), "company_domain_key", trust_rank
     )
-
-    def best(column: str) -> pl.Expr:
-        return pl.col(column).drop_nulls().first()
-
     return (
-        ranked.group_by("company_domain_key")
+        records.group_by("company_domain_key")
         .agg(
-            best("company_name").alias("company_name"),
-            best("company_linkedin_url").alias("company_linkedin_url"),
-            best("employee_count").alias("employee_count"),
-            best("employee_range").alias("employee_range"),
-            best("industry").alias("industry"),
-            best("country").alias("country"),
-            best("annual_revenue_usd").alias("annual_revenue_usd"),
-            best("total_funding_usd").alias("total_funding_usd"),
-            best("latest_funding_round").alias("latest_funding_round"),
-            best("latest_funding_date").alias("latest_funding_date"),
-            best("technologies").alias("technologies"),
+            *(pl.col(f).drop_nulls().first().alias(f) for f in ACCOUNT_FIELDS),
             pl.col("person_id").n_unique().cast(pl.Int64).alias("people_seen"),
             pl.col("source").unique().sort().alias("sources"),
             pl.col("pulled_at").max().alias("last_pulled_at"),
@@ -178,8 +258,6 @@ def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
         .rename({"company_domain_key": "company_domain"})
         .sort("company_domain")
     )
-
-
 
 
 def flag_stale(
