@@ -16,10 +16,18 @@ Reported per run: the process's wall time (CLI start-up included), the run's own
 (RUN_START -> RUN_SUCCESS in the event log), every step's time (STEP_START -> STEP_SUCCESS,
 read back from the instance's event log), and the peak RSS of the whole process tree
 (sampled from /proc every 50 ms, and never below the kernel's max RSS of the child).
-Figures are medians over `--repeat` runs; growth exponents are log-log slopes between the
-smallest and the largest size. Usage:
+Figures are medians over `--repeat` runs (`--largest-repeat` for the largest size); growth
+exponents are log-log slopes between the smallest and the largest size.
+
+`--erasure-requests K` runs on a copy of each inbox whose erasure-request file keeps only its
+first K requests (every other file hard-linked, unchanged). The generator writes about one
+request per 235 people, and the erasure sweep matches all their identifiers in one regular
+expression over every row: beyond a few hundred identifiers it becomes far slower than
+linear (RESULTS.md), so the rest of the graph is measured at 1M with a fixed backlog.
+Usage:
 
     python benchmarks/end_to_end.py --records 100000 300000 1000000 --repeat 3
+    python benchmarks/end_to_end.py --erasure-requests 40 --largest-repeat 1
     python benchmarks/end_to_end.py --records 20000 --repeat 1      # a quick look
 """
 
@@ -31,6 +39,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,6 +84,26 @@ def inbox_for(records: int) -> Path:
         )  # fmt: skip
         print(f"generated {inbox} in {time.perf_counter() - started:.1f} s", flush=True)
     return inbox
+
+
+def with_erasure_requests(inbox: Path, keep: int) -> Path:
+    """A copy of `inbox` (hard links) whose erasure-request files keep their first `keep`
+    requests; the generator writes one request per line, so lines are requests."""
+    variant = inbox.with_name(f"{inbox.name}-erasure{keep}")
+    if (variant / "_manifest.json").exists():
+        return variant
+    shutil.rmtree(variant, ignore_errors=True)
+    for path in sorted(p for p in inbox.rglob("*") if p.is_file()):
+        target = variant / path.relative_to(inbox)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent.name == "suppression" and path.name.startswith("erasure_requests"):
+            lines = path.read_bytes().splitlines(keepends=True)
+            target.write_bytes(b"".join(lines[: keep + 1]))
+            shutil.copystat(path, target)  # the pull date may come from the file's time
+        elif path.name != "_manifest.json":
+            os.link(path, target)
+    shutil.copy2(inbox / "_manifest.json", variant / "_manifest.json")  # last: marks done
+    return variant
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -292,6 +321,7 @@ def summarise(sizes: dict[int, dict[str, Any]]) -> dict[str, Any]:
         steps = [sum(s.get("seconds", 0.0) for s in r["steps"].values()) for r in pipe]
         summary[records] = {
             "records": runs["records"],
+            "runs": len(pipe),
             "files": runs["files"],
             "inbox_mb": runs["inbox_mb"],
             "floor_s": statistics.median(r["seconds"] for r in floor),
@@ -311,11 +341,12 @@ def summarise(sizes: dict[int, dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-def print_report(summary: dict[int, dict[str, Any]], repeat: int) -> None:
+def print_report(summary: dict[int, dict[str, Any]]) -> None:
     sizes = sorted(summary)
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")  # fmt: skip
-    print(f"runs per size: {repeat} (medians), floor and pipeline interleaved")
+    runs = ", ".join(f"{summary[n]['records']:,}: {summary[n]['runs']}" for n in sizes)
+    print(f"runs per size (medians): {runs}; floor and pipeline interleaved")
     print()
     print("| source records | files | inbox MiB | floor s | total s | total / floor | run s "
           "| steps s | CLI + bookkeeping s | peak RSS MiB | store MiB | status |")
@@ -358,6 +389,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--largest-repeat", type=int, help="runs at the largest size")
+    parser.add_argument("--erasure-requests", type=int, help="keep only the first K requests")
     parser.add_argument("--floor-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor_child:
@@ -366,17 +399,23 @@ def main() -> None:
 
     WORK.mkdir(exist_ok=True)
     inboxes = {n: inbox_for(n) for n in args.records}
+    if args.erasure_requests is not None:
+        inboxes = {n: with_erasure_requests(i, args.erasure_requests) for n, i in inboxes.items()}
     sizes: dict[int, dict[str, Any]] = {}
     for n, inbox in inboxes.items():
+        repeat = args.repeat
+        if n == max(inboxes) and args.largest_repeat:
+            repeat = args.largest_repeat
         files = inbox_files(inbox)
         sizes[n] = {
             "records": source_records(inbox),
             "files": len(files),
             "inbox_mb": sum(p.stat().st_size for p in files) / 2**20,
+            "inbox": str(inbox),
             "floor": [],
             "pipeline": [],
         }
-        for i in range(args.repeat):  # interleaved, so drift affects both alike
+        for i in range(repeat):  # interleaved, so drift affects both alike
             sizes[n]["floor"].append(floor_run(inbox))
             sizes[n]["pipeline"].append(pipeline_run(inbox))
             p = sizes[n]["pipeline"][-1]
@@ -386,7 +425,9 @@ def main() -> None:
     summary = summarise(sizes)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (WORK / f"end_to_end-{stamp}.json").write_text(json.dumps(sizes, indent=1, default=str))
-    print_report(summary, args.repeat)
+    kept = "all" if args.erasure_requests is None else f"the first {args.erasure_requests}"
+    print(f"erasure requests kept: {kept}")
+    print_report(summary)
 
 
 if __name__ == "__main__":
