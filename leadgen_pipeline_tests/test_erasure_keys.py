@@ -17,6 +17,7 @@ from leadgen_pipeline.layers.compliance.erasure import (
     ERASED_REASON,
     erase,
     erased_rejects_with_content,
+    identifier_patterns,
     unbalanced_snapshots,
 )
 from leadgen_pipeline.layers.compliance.suppressions import (
@@ -258,3 +259,36 @@ def test_conservation_after_erasure_sees_a_deleted_row(tmp_path: Path, deleted: 
     assert unbalanced_snapshots(con).is_empty()
     con.execute(f"delete from {deleted}")
     assert unbalanced_snapshots(con).rows() == [("s1", "directory/a.csv", 2, 1)]
+
+
+# row text -> found, with the identifiers below: whole tokens only, in every group
+SWEPT_TEXTS = {
+    "ann@acme.io": True,
+    "x\x1fANN@ACME.IO\x1fy": False,  # the sweep lower-cases row text before matching
+    "x\x1fann@acme.io\x1fy": True,
+    "bann@acme.io": False,
+    "ann@acme.io.uk": False,
+    "ann@acme.io.": True,  # a sentence's full stop ends the token
+    "https://www.linkedin.com/in/ann-lee/": True,
+    "https://www.linkedin.com/in/ann-leeds": False,
+    "mailto:person599@bulk.example": True,
+    "person5990@bulk.example": False,
+    "nobody@bulk.example": False,
+}
+
+
+def test_the_grouped_identifier_patterns_find_whole_tokens_in_every_group() -> None:
+    """Hundreds of identifiers are split over several patterns: a token is found whichever
+    group holds it, and a longer token that merely contains an identifier is not."""
+    identifiers = {"ann@acme.io", "/in/ann-lee"} | {f"person{i}@bulk.example" for i in range(600)}
+    patterns = identifier_patterns(identifiers)
+    assert len(patterns) > 2
+    con = duckdb.connect()
+    con.execute("create table t (row_text varchar, found boolean)")
+    con.executemany("insert into t values (?, ?)", list(SWEPT_TEXTS.items()))
+    holds = " or ".join(f"regexp_matches(row_text, $p{k})" for k in range(len(patterns)))
+    wrong = con.execute(
+        f"select row_text from t where ({holds}) <> found order by 1",
+        {f"p{k}": p for k, p in enumerate(patterns)},
+    ).fetchall()
+    assert wrong == []

@@ -192,7 +192,7 @@ def erase(
     table for the identifiers. One transaction."""
     erased: list[pl.DataFrame] = []
     swept: dict[str, int] = {}
-    pattern = "|".join(f"({_whole_token(i)})" for i in sorted(identifiers))
+    patterns = identifier_patterns(identifiers)
     params = {
         "e": _hashes_of(hashes, "email_key"),
         "s": _hashes_of(hashes, "linkedin_slug"),
@@ -211,20 +211,20 @@ def erase(
                 if n:
                     swept[table] = n
         with registered(con, marked) as keys:
-            erased.append(_blank_raw_rows(con, keys, columns, pattern, params))
+            erased.append(_blank_raw_rows(con, keys, columns, patterns, params))
         con.execute("drop table if exists erased_rows")
-        blanked = _blank_rejects(con, hashes, pattern, params)
+        blanked = _blank_rejects(con, hashes, patterns, params)
         if blanked:
             swept[REJECTS_HISTORY] = blanked
-        if pattern:
+        if patterns:
             # one pass per table: its text columns joined, against all identifiers at once
             for table, text_columns in columns.items():
                 if table in _COUNTED_TABLES:
                     continue
                 ((n,),) = con.execute(
-                    f"delete from {quote_table(table)} where regexp_matches("
-                    f"{_row_text(text_columns)}, $pattern)",
-                    {"pattern": pattern},
+                    f"delete from {quote_table(table)} "
+                    f"where {_holds_identifier(_row_text(text_columns), patterns)}",
+                    _bound({}, patterns=patterns),
                 ).fetchall()
                 if n:
                     swept[table] = n
@@ -236,7 +236,7 @@ def _blank_raw_rows(
     con: duckdb.DuckDBPyConnection,
     keys: str,
     columns: dict[str, list[str]],
-    pattern: str,
+    patterns: tuple[str, ...],
     params: dict,
 ) -> pl.DataFrame:
     """Move every source's erased rows (every snapshot) to the rejects as content-free rows
@@ -258,11 +258,11 @@ def _blank_raw_rows(
     histories = {source: f"{HISTORY_SCHEMA}.{source}" for source in SOURCES}
     union = "\n union all ".join(
         f"select '{source}' as history, {identity}{read}"
-        + (f", {_row_text(columns[table])} as row_text" if pattern else "")
+        + (f", {_row_text(columns[table])} as row_text" if patterns else "")
         + f" from {table}"
         for source, table in histories.items()
     )
-    holds_identifier = "or regexp_matches(h.row_text, $pattern)" if pattern else ""
+    holds_identifier = f"or {_holds_identifier('h.row_text', patterns)}" if patterns else ""
     con.execute(
         f"""create or replace temp table erased_rows as
             select history, {identity} from ({union}) h
@@ -272,7 +272,7 @@ def _blank_raw_rows(
                or sha256({slug}) in (select unnest($s::varchar[]))
                or sha256({member}) in (select unnest($m::varchar[]))
                {holds_identifier}""",
-        _bound(params, "e", "s", "m", pattern=pattern),
+        _bound(params, "e", "s", "m", patterns=patterns),
     )
     con.execute(
         f"""insert into {REJECTS_HISTORY} by name
@@ -323,16 +323,16 @@ def _rejects_naming_erased(con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame)
 
 
 def _blank_rejects(
-    con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame, pattern: str, params: dict
+    con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame, patterns: tuple[str, ...], params: dict
 ) -> int:
     """Blank every reject that still holds an erased person's content: its row as read and
     its vendor id go, its snapshot, file and row stay (the row still counts), with the
     erased reason. A reject is found by an identifier in its text, or by a key in its raw
     text that hashes to an erasure request."""
     holds_identifier = ""
-    if pattern:
+    if patterns:
         text = "lower(coalesce(raw_record, '') || chr(31) || coalesce(source_record_id, ''))"
-        holds_identifier = f"or regexp_matches({text}, $pattern)"
+        holds_identifier = f"or {_holds_identifier(text, patterns)}"
     with registered(con, _rejects_naming_erased(con, hashes)) as named:
         ((blanked,),) = con.execute(
             f"""update {REJECTS_HISTORY} r
@@ -341,15 +341,21 @@ def _blank_rejects(
                   and (exists (select 1 from {named} n where n.snapshot_id = r.snapshot_id
                         and n.source_file = r.source_file and n.source_row = r.source_row)
                        {holds_identifier})""",
-            _bound(params, "reason", pattern=pattern),
+            _bound(params, "reason", patterns=patterns),
         ).fetchall()
     return blanked
 
 
-def _bound(params: dict, *names: str, pattern: str = "") -> dict:
-    """The named parameters a statement uses (DuckDB refuses unused ones); the identifier
-    pattern only when there is one."""
-    return {n: params[n] for n in names} | ({"pattern": pattern} if pattern else {})
+def _bound(params: dict, *names: str, patterns: tuple[str, ...] = ()) -> dict:
+    """The named parameters a statement uses (DuckDB refuses unused ones), with the
+    identifier patterns."""
+    return {n: params[n] for n in names} | {f"pattern{k}": p for k, p in enumerate(patterns)}
+
+
+def _holds_identifier(text: str, patterns: tuple[str, ...]) -> str:
+    """SQL: the text holds one of the erased identifiers as a whole token."""
+    tests = (f"regexp_matches({text}, $pattern{k})" for k in range(len(patterns)))
+    return "(" + " or ".join(tests) + ")"
 
 
 def unbalanced_snapshots(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -392,12 +398,29 @@ def _row_text(columns: list[str]) -> str:
     )
 
 
-def _whole_token(identifier: str) -> str:
-    """A regex that finds the identifier as a whole token: `a@b.io` must not match
-    `ba@b.io` or `a@b.io.uk`, nor `/in/ann` match `/in/anne`."""
-    body = re.escape(identifier.lower())
-    before = "(^|[^a-z0-9._%+-])" if identifier[:1].isalnum() else ""
-    return before + body + r"($|[^a-z0-9_.-]|\.($|[^a-z0-9]))"
+# identifiers per pattern: RE2 keeps a pattern of a few hundred alternatives as one small
+# automaton; one pattern of every identifier outgrows its cache and stalls (250 identifiers
+# over 5,000 rows took over a minute, benchmarks/erasure_sweep.py)
+_IDENTIFIERS_PER_PATTERN = 250
+_TOKEN_BEFORE = "(^|[^a-z0-9._%+-])"
+_TOKEN_AFTER = r"($|[^a-z0-9_.-]|\.($|[^a-z0-9]))"
+
+
+def identifier_patterns(identifiers: set[str]) -> tuple[str, ...]:
+    """Regexes that together find any of the identifiers as a whole token: `a@b.io` must not
+    match `ba@b.io` or `a@b.io.uk`, nor `/in/ann` match `/in/anne`. The boundaries are
+    written once around each group of identifiers, not once per identifier, which keeps
+    each automaton small."""
+    ordered = sorted(i.lower() for i in identifiers)
+    patterns = []
+    for start in range(0, len(ordered), _IDENTIFIERS_PER_PATTERN):
+        group = ordered[start : start + _IDENTIFIERS_PER_PATTERN]
+        words = [re.escape(i) for i in group if i[:1].isalnum()]
+        others = [re.escape(i) for i in group if not i[:1].isalnum()]
+        parts = [f"{_TOKEN_BEFORE}({'|'.join(words)}){_TOKEN_AFTER}"] if words else []
+        parts += [f"({'|'.join(others)}){_TOKEN_AFTER}"] if others else []
+        patterns.append("|".join(parts))
+    return tuple(patterns)
 
 
 def _text_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[str]]]:
