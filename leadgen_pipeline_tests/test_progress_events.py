@@ -107,7 +107,7 @@ def test_single_checks_tell_progress_and_the_retries_reach_the_run_log(
     (last,) = [m for m in messages if m.startswith("verify/neverbounce") and "done in" in m]
     assert re.fullmatch(
         rf"verify/neverbounce \(single\): {PEOPLE}/{PEOPLE} addresses \(100%\), [\d.]+/s, "
-        rf"{PEOPLE} paid, cost 60; done in \d+s",
+        rf"{PEOPLE} paid, cost 60; done in (\d+m )?\d+s",
         last,
     ), last
     # the client's retry back-off, logged through `logging`, is in the same run's event log
