@@ -27,7 +27,11 @@ from leadgen_pipeline.resources import (
 )
 from leadgen_pipeline_tests.builds import PROJECT, Build, bound_defs
 from leadgen_pipeline_tests.fakes import Fault
-from leadgen_pipeline_tests.fakes.apollo_server import SEARCH_PATH, FakeApolloServer
+from leadgen_pipeline_tests.fakes.apollo_server import (
+    SEARCH_PATH,
+    FakeApolloServer,
+    sales_leaders_icp,
+)
 from leadgen_pipeline_tests.fakes.bulk_servers import FakeZeroBounceBulk
 from leadgen_pipeline_tests.fakes.llm_server import FakeLlmServer
 from leadgen_pipeline_tests.fakes.verifier_servers import FakeNeverBounce
@@ -74,8 +78,10 @@ def log_lines(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, str]
 
 
 def dg_level(level: int | str) -> str:
-    return level if isinstance(level, str) else {10: "DEBUG", 20: "INFO", 30: "WARNING"}.get(
-        level, str(level)
+    return (
+        level
+        if isinstance(level, str)
+        else {10: "DEBUG", 20: "INFO", 30: "WARNING"}.get(level, str(level))
     )
 
 
@@ -170,26 +176,10 @@ def test_a_bulk_job_tells_progress_and_ends_with_its_summary(
     assert ledger.metadata["paid"].value == ledger.metadata["paid_this_run"].value > 0
 
 
-def one_segment_icp(tmp_path: Path) -> Path:
-    """One segment the fake Apollo population answers (as in `test_raw_apollo_api`)."""
-    segment = yaml.safe_load((PROJECT / "data/icp/fintech_scaleups_eu.yaml").read_text())
-    segment.update(
-        segment="sales_leaders_test",
-        countries=["GB", "DE"],
-        titles=["sales"],
-        seniorities=["vp", "director", "entry"],
-        employee_band={"min": 11, "max": 5000},
-    )
-    folder = tmp_path / "icp"
-    folder.mkdir()
-    (folder / "sales_leaders_test.yaml").write_text(yaml.safe_dump(segment))
-    return folder
-
-
 def test_an_apollo_pull_tells_its_search_and_reveals_and_its_retries(
     tmp_path: Path, project_instance: dg.DagsterInstance
 ) -> None:
-    icp = one_segment_icp(tmp_path)
+    icp = sales_leaders_icp(tmp_path)
     with FakeApolloServer(api_key=KEY, size=2000, seed=5) as server:
         server.script(Fault.status(429, headers={"Retry-After": "0"}, path=SEARCH_PATH))
         defs = bound_defs(
@@ -217,7 +207,7 @@ def test_an_apollo_pull_tells_its_search_and_reveals_and_its_retries(
     assert any(m.startswith(f"{label} search: {total}/{total} people (100%)") for m in messages)
     (revealed,) = [m for m in messages if m.startswith(f"{label} reveal:") and "done in" in m]
     found = re.match(
-        rf"{label} reveal: (\d+)/(\d+) people \(100%\), [\d.]+/s, (\d+) paid", 
+        rf"{label} reveal: (\d+)/(\d+) people \(100%\), [\d.]+/s, (\d+) paid",
         revealed,
     )
     assert found and found[1] == found[2] == found[3] and int(found[1]) > 0, revealed

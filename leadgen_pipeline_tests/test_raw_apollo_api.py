@@ -8,16 +8,16 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import yaml
 
 from leadgen_pipeline.resources import ApolloResource
 from leadgen_pipeline_tests import vendor_headers as vh
-from leadgen_pipeline_tests.builds import PROJECT, bound_defs, shared_instance
+from leadgen_pipeline_tests.builds import bound_defs, shared_instance
 from leadgen_pipeline_tests.fakes import Fault, Reply
 from leadgen_pipeline_tests.fakes.apollo_server import (
     BULK_MATCH_PATH,
     SEARCH_PATH,
     FakeApolloServer,
+    sales_leaders_icp,
 )
 from leadgen_pipeline_tests.suppression_headers import GDPR_ERASURE_REQUESTS
 
@@ -33,19 +33,7 @@ def apollo_server() -> Iterator[FakeApolloServer]:
 @pytest.fixture
 def icp_dir(tmp_path: Path) -> Path:
     """One segment the fake population answers: sales leaders in GB and DE, no interns."""
-    segment = yaml.safe_load((PROJECT / "data/icp/fintech_scaleups_eu.yaml").read_text())
-    segment.update(
-        segment="sales_leaders_test",
-        countries=["GB", "DE"],
-        titles=["sales"],
-        seniorities=["vp", "director", "entry"],
-        employee_band={"min": 11, "max": 5000},
-    )
-    segment["disqualifiers"]["titles"] = ["intern"]
-    folder = tmp_path / "icp"
-    folder.mkdir()
-    (folder / "sales_leaders_test.yaml").write_text(yaml.safe_dump(segment))
-    return folder
+    return sales_leaders_icp(tmp_path, disqualified_titles=["intern"])
 
 
 ICP_SEGMENTS = dg.AssetKey(["config", "icp_segments"])

@@ -24,7 +24,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from leadgen_pipeline_tests.fakes import FakeHTTPServer, RecordedRequest, Reply
 
@@ -540,3 +543,24 @@ class FakeApolloServer(FakeHTTPServer):
         if self.report_credits:
             answer["credits_consumed"] = found
         return Reply(200, answer, headers)
+
+
+def sales_leaders_icp(tmp_path: Path, disqualified_titles: list[str] | None = None) -> Path:
+    """An ICP folder with one segment this fake's population answers: sales leaders in GB and
+    DE, built from the bundled fintech segment so every other field stays valid."""
+    from leadgen_pipeline_tests.builds import PROJECT
+
+    segment = yaml.safe_load((PROJECT / "data/icp/fintech_scaleups_eu.yaml").read_text())
+    segment.update(
+        segment="sales_leaders_test",
+        countries=["GB", "DE"],
+        titles=["sales"],
+        seniorities=["vp", "director", "entry"],
+        employee_band={"min": 11, "max": 5000},
+    )
+    if disqualified_titles is not None:
+        segment["disqualifiers"]["titles"] = disqualified_titles
+    folder = tmp_path / "icp"
+    folder.mkdir()
+    (folder / "sales_leaders_test.yaml").write_text(yaml.safe_dump(segment))
+    return folder
