@@ -34,7 +34,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -125,29 +124,11 @@ def source_records(inbox: Path) -> int:
 
 
 def measure_floor(inbox: Path) -> dict[str, Any]:
-    """Read every inbox file once into an in-memory DuckDB table, all columns as text."""
-    import duckdb
+    """Read every inbox file once into an in-memory DuckDB table, all columns as text, as the
+    ingest benchmark's floor does."""
+    from ingest import read_floor  # benchmarks/ is on the path when this runs as a script
 
-    con = duckdb.connect()
-    rows = 0
-    started = time.perf_counter()
-    for i, path in enumerate(inbox_files(inbox)):
-        with path.open("rb") as handle:
-            first_line = handle.readline()
-        try:  # the floor only guesses; DuckDB reads latin-1 natively, not cp1252
-            header, encoding = first_line.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            header, encoding = first_line.decode("latin-1"), "latin-1"
-        width = next(csv.reader([header]))
-        columns = {f"c{j:04d}": "VARCHAR" for j in range(len(width))}
-        con.execute(
-            f"create table f{i} as select * from read_csv(?, columns = ?, header = true, "
-            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "ignore_errors = true, encoding = ?)",
-            [str(path), columns, encoding],
-        )
-        rows += con.execute(f"select count(*) from f{i}").fetchall()[0][0]
-    return {"seconds": time.perf_counter() - started, "rows": rows}
+    return read_floor(inbox_files(inbox))
 
 
 def offline_env(home: Path, store: Path, inbox: Path) -> dict[str, str]:
@@ -348,8 +329,10 @@ def print_report(summary: dict[int, dict[str, Any]]) -> None:
     runs = ", ".join(f"{summary[n]['records']:,}: {summary[n]['runs']}" for n in sizes)
     print(f"runs per size (medians): {runs}; floor and pipeline interleaved")
     print()
-    print("| source records | files | inbox MiB | floor s | total s | total / floor | run s "
-          "| steps s | CLI + bookkeeping s | peak RSS MiB | store MiB | status |")
+    print(
+        "| source records | files | inbox MiB | floor s | total s | total / floor | run s "
+        "| steps s | CLI + bookkeeping s | peak RSS MiB | store MiB | status |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         s = summary[n]
