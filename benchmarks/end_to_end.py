@@ -21,9 +21,8 @@ exponents are log-log slopes between the smallest and the largest size.
 
 `--erasure-requests K` runs on a copy of each inbox whose erasure-request file keeps only its
 first K requests (every other file hard-linked, unchanged). The generator writes about one
-request per 235 people, and the erasure sweep matches all their identifiers in one regular
-expression over every row: beyond a few hundred identifiers it becomes far slower than
-linear (RESULTS.md), so the rest of the graph is measured at 1M with a fixed backlog.
+request per 235 people; a fixed backlog keeps the sweep's share equal across sizes, so the
+rest of the graph's growth can be read alone (RESULTS.md has both).
 Usage:
 
     python benchmarks/end_to_end.py --records 100000 300000 1000000 --repeat 3
