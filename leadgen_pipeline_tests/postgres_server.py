@@ -8,6 +8,7 @@ as Debian's unprivileged `postgres` account, through `runuser`; otherwise as the
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import secrets
@@ -20,28 +21,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-# CI sets this so a missing server fails the run instead of skipping its tests
-REQUIRE_ENV = "LEADGEN_REQUIRE_POSTGRES"
 BIN_ENV = "LEADGEN_PG_BIN"  # a folder holding initdb and pg_ctl, when not in the usual places
 SERVICE_USER = "postgres"  # what Debian's postgresql package creates
 
 
 def postgres_bin() -> Path | None:
-    """The folder of `initdb` and `pg_ctl`: `$LEADGEN_PG_BIN`, the PATH, else the newest
-    Debian/Ubuntu install under /usr/lib/postgresql; None when there is none."""
+    """The folder of `initdb` and `pg_ctl`: `$LEADGEN_PG_BIN`, the PATH, the newest
+    Debian/Ubuntu install under /usr/lib/postgresql, else the build the `pgserver` wheel of
+    the test extra bundles; None when there is none."""
     candidates = [os.environ.get(BIN_ENV), shutil.which("pg_ctl")]
     installed = sorted(
         glob.glob("/usr/lib/postgresql/*/bin"),
         key=lambda p: int(Path(p).parts[-2]) if Path(p).parts[-2].isdigit() else 0,
         reverse=True,
     )
-    for candidate in [*candidates, *installed]:
+    for candidate in [*candidates, *installed, _bundled_bin()]:
         if not candidate:
             continue
         folder = Path(candidate) if Path(candidate).is_dir() else Path(candidate).parent
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
     return None
+
+
+def _bundled_bin() -> str | None:
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        return None
+    return str(Path(spec.origin).parent / "pginstall" / "bin")
 
 
 @dataclass(frozen=True)
