@@ -10,8 +10,13 @@ import duckdb
 import polars as pl
 import pytest
 
+from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.keys.linkedin import linkedin_member_id, linkedin_member_id_sql
-from leadgen_pipeline.kernel.keys.person import person_identity_keys, person_name_key
+from leadgen_pipeline.kernel.keys.person import (
+    NAME_KEY_REVISIONS,
+    person_identity_keys,
+    person_name_key,
+)
 from leadgen_pipeline.kernel.store import registered
 from leadgen_pipeline.layers.compliance.erasure import (
     ERASED_REASON,
@@ -292,3 +297,49 @@ def test_the_grouped_identifier_patterns_find_whole_tokens_in_every_group() -> N
         {f"p{k}": p for k, p in enumerate(patterns)},
     ).fetchall()
     assert wrong == []
+
+
+def test_a_request_hashed_under_an_older_name_key_revision_still_reaches_its_rows(
+    tmp_path: Path,
+) -> None:
+    """Revision 1 of the name keys read neither `Jon` as Jonathan nor `Pty Limited` as a
+    legal form, so a request stored then is the hash of `jon smith@acme pty`. Records keyed
+    the current way alone would never meet it: the erased person would come back with the
+    next export. The sweep keys them under every revision."""
+    stored = pl.DataFrame(
+        {"key_type": ["name_at_company"], "key_hash": [sha256_hex("jon smith@acme pty")]}
+    )
+    con = duckdb.connect(str(tmp_path / "store.duckdb"))
+    history.ensure_raw_layer(con)
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    lineage = {"pulled_at": at, "source": "directory", "vendor": "generic", "snapshot_id": "s1",
+               "source_file": "directory/a.csv"}  # fmt: skip
+    names = [("Jon", "Smith", "Acme Pty Limited"), ("Jon", "Smith", "Acme Holdings Pty Ltd")]
+    records = conform(
+        pl.DataFrame(
+            [
+                {**lineage, "source_row": row, "first_name": first, "last_name": last,
+                 "company_name": company}
+                for row, (first, last, company) in enumerate(names, start=1)
+            ]
+        )
+    )  # fmt: skip
+    with registered(con, records) as r:
+        con.execute(f"insert into raw_history.directory by name select * from {r}")
+
+    keys = person_identity_keys(
+        records, ["source_row"], {"name_at_company"}, revisions=NAME_KEY_REVISIONS
+    )
+    assert sorted(keys.filter(pl.col("source_row") == 1)["key"]) == [
+        "jon smith@acme pty",  # revision 1
+        "jonathan smith@acme",  # revision 2
+    ]
+    assert person_identity_keys(records, ["source_row"], {"name_at_company"})["key"].to_list() == [
+        "jonathan smith@acme",
+        "jonathan smith@acme holdings",
+    ]
+
+    empty = pl.DataFrame(schema={"snapshot_id": str, "source_file": str, "source_row": int})
+    report = erase(con, empty, set(), stored, pl.Series("person_id", [], pl.String))
+    assert report.raw_rows == 1
+    assert con.sql("select source_row from raw_history.directory").fetchall() == [(2,)]

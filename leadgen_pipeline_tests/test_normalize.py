@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -290,7 +291,9 @@ def test_member_ids_differing_in_case_stay_apart() -> None:
 
 
 def test_linkedin_canonical_url() -> None:
-    assert nz.scalar(nz.linkedin_canonical_url, "john-doe") == "https://www.linkedin.com/in/john-doe"
+    assert (
+        nz.scalar(nz.linkedin_canonical_url, "john-doe") == "https://www.linkedin.com/in/john-doe"
+    )
     assert nz.scalar(nz.linkedin_canonical_url, None) is None
     urls = ["http://www.linkedin.com/in/John-Doe/", "https://uk.linkedin.com/in/john-doe/en", None]
     assert column(lambda c: nz.linkedin_canonical_url(nz.linkedin_slug(c)), urls) == [
@@ -443,6 +446,12 @@ COMPANY_NAMES = [
     ("Acme Corporation", "acme"),
     ("Acme plc", "acme"),
     ("Acme Co., Ltd.", "acme"),  # two stacked legal forms
+    ("Acme Pty Limited", "acme"),  # long spellings cleanco's list lacks
+    ("Acme Proprietary Limited", "acme"),
+    ("Acme Public Limited Company", "acme"),
+    ("Acme Limited Liability Company", "acme"),
+    ("Acme Brands DAC", "acme brands"),
+    ("Acme AB (publ)", "acme"),
     ("The Acme Company", "acme"),
     ("A.C.M.E. Ltd", "acme"),
     ("  Acme   Software  ", "acme software"),
@@ -463,6 +472,34 @@ def test_company_name_key(value: str | None, expected: str | None) -> None:
 
 def test_company_name_key_column() -> None:
     check_table(nz.company_name_key, COMPANY_NAMES)
+
+
+def test_name_key_revision_1_keys_as_it_always_did() -> None:
+    """Erasure hashes made under revision 1 are only met if revision 1 still keys a record
+    the way it did then: its legal forms were cleanco 2.3's list alone, its nicknames the
+    `revision_1/` table."""
+    old = pl.DataFrame(
+        {"company": ["Acme Pty Limited", "Acme Public Limited Company", "Acme Pty Ltd"],
+         "first": ["Jon", "Steph", "Bob"]}
+    ).select(
+        nz.company_name_key(pl.col("company"), revision=1),
+        nz.first_name_key(pl.col("first"), revision=1),
+    )  # fmt: skip
+    assert old.rows() == [("acme pty", "jon"), ("acme public", "steph"), ("acme", "robert")]
+    with pytest.raises(ValueError, match="no name-key revision 0"):
+        nz.scalar(lambda e: nz.company_name_key(e, revision=0), "Acme Ltd")
+
+
+def test_cleanco_still_gives_the_legal_forms_revision_1_was_made_with() -> None:
+    """Revision 1 reads cleanco's term list at run time: a cleanco release that changes the
+    list would change old keys silently, and erased people could reappear. This fails
+    first; the fix is to freeze the old list under `revision_1/` and open a revision."""
+    from leadgen_pipeline.kernel.keys.company import legal_forms
+
+    forms = legal_forms(1)
+    assert len(forms) == 256
+    digest = hashlib.sha256("\n".join(sorted(forms)).encode()).hexdigest()
+    assert digest == "e29de6a674e90eb08062087ea340b17f61cb569eed24554370e2d1f3ce587b11"
 
 
 # --------------------------------------------------------------------------------------------
@@ -588,7 +625,7 @@ def test_reference_lists_are_package_data() -> None:
     assert len(nz.ROLE_LOCAL_PARTS) == 49
     assert len(nz.FREE_MAIL_DOMAINS) == 93
     assert sorted(nz.FREE_MAIL_PROVIDERS) == ["aol", "gmx", "hotmail", "outlook", "yahoo", "yandex"]
-    assert len(nz.FIRST_NAME_NICKNAMES) == 126
+    assert len(nz.FIRST_NAME_NICKNAMES) == 130
     assert nz.LAST_NAME_SUFFIXES[:3] == ("jr", "sr", "ii")
     for entries in (nz.ROLE_LOCAL_PARTS, nz.FREE_MAIL_DOMAINS, nz.LAST_NAME_SUFFIXES):
         assert all(e and e == e.strip() and "#" not in e and "," not in e for e in entries)

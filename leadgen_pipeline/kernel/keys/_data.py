@@ -4,6 +4,12 @@ Each list is a plain-text file, one entry a line; blank lines and everything fro
 end of a line are ignored. The nickname table is a two-column CSV (header `nickname,given_name`)
 under the same comment rule. Each file is read once per process and returned as an immutable
 value, so the rules built on them stay pure.
+
+The name keys are revised as their lists grow (a nickname, a legal form). A key that is
+only ever compared within one build can change freely, but an erasure request is stored as
+the hash of the key it gave at the time, so records must still be keyed the old way to
+meet it: `NAME_KEY_REVISIONS` lists every revision ever shipped, `revision_<n>/` keeps the
+lists as revision n had them, and `nicknames(revision)` reads the right one.
 """
 
 from __future__ import annotations
@@ -11,6 +17,10 @@ from __future__ import annotations
 import csv
 from functools import cache
 from importlib.resources import files
+
+# the name keys' current revision, and every revision an erasure hash may have been made with
+NAME_KEY_REVISION = 2
+NAME_KEY_REVISIONS: tuple[int, ...] = (1, 2)
 
 
 def _entries(name: str) -> list[str]:
@@ -47,3 +57,12 @@ def pairs(name: str) -> dict[str, str]:
     if len(mapping) != len(body):
         raise ValueError(f"data/{name}: a key appears more than once")
     return mapping
+
+
+def nicknames(revision: int = NAME_KEY_REVISION) -> dict[str, str]:
+    """Nickname -> given name, as name-key revision `revision` read it."""
+    if revision not in NAME_KEY_REVISIONS:
+        raise ValueError(f"no name-key revision {revision}; known: {NAME_KEY_REVISIONS}")
+    if revision == NAME_KEY_REVISION:
+        return pairs("first_name_nicknames.csv")
+    return pairs(f"revision_{revision}/first_name_nicknames.csv")

@@ -7,7 +7,8 @@
   name; `name_at_company_key` ties it to a company (name key or domain), the only form in
   which a name identifies someone well enough to act on (an erasure request by name).
 - `person_identity_keys`: every key of `PERSON_KEY_TYPES` a canonical record carries, the
-  keys an erasure request can name a person by.
+  keys an erasure request can name a person by, under any name-key revision asked for (an
+  erasure hash made under revision 1 is still met by keying records the revision-1 way).
 
 The reference lists are `data/first_name_nicknames.csv` and `data/last_name_suffixes.txt`.
 """
@@ -21,6 +22,10 @@ import polars as pl
 
 from leadgen_pipeline.kernel import values
 from leadgen_pipeline.kernel.keys import _data
+from leadgen_pipeline.kernel.keys._data import NAME_KEY_REVISION
+from leadgen_pipeline.kernel.keys._data import (
+    NAME_KEY_REVISIONS as NAME_KEY_REVISIONS,
+)  # for the erasure matchers
 from leadgen_pipeline.kernel.keys._expr import _fold_accents, _null_if_empty
 from leadgen_pipeline.kernel.keys.company import company_name_key
 from leadgen_pipeline.kernel.keys.domain import company_domain_from_email, company_domain_key
@@ -29,15 +34,16 @@ from leadgen_pipeline.kernel.keys.linkedin import linkedin_member_id, linkedin_s
 
 # Nickname -> the given name it shortens (and other spellings -> one), so `Bob`, `Rob` and
 # `Robert` share a key. One step: no given name is itself a nickname.
-FIRST_NAME_NICKNAMES: dict[str, str] = _data.pairs("first_name_nicknames.csv")
+FIRST_NAME_NICKNAMES: dict[str, str] = _data.nicknames(NAME_KEY_REVISION)
 
 # Generational and professional suffixes written after a surname ("Smith Jr.", "Smith, PhD").
 LAST_NAME_SUFFIXES: tuple[str, ...] = _data.word_tuple("last_name_suffixes.txt")
 _SUFFIX_TAIL = rf"^(.+?)(?:[\s,]+(?:{'|'.join(map(re.escape, LAST_NAME_SUFFIXES))})\.?)+$"
 
 
-def first_name_key(expr: pl.Expr) -> pl.Expr:
-    """A comparison key for a given name: lower-case, accents folded, nickname -> given name.
+def first_name_key(expr: pl.Expr, *, revision: int = NAME_KEY_REVISION) -> pl.Expr:
+    """A comparison key for a given name: lower-case, accents folded, nickname -> given name
+    (the nicknames of name-key `revision`).
 
     `Bob` and `Robert` -> `robert`, `Zoë` -> `zoe`; hyphens and dots separate words
     (`Jean-Luc` = `Jean Luc`), other punctuation is dropped.
@@ -49,7 +55,7 @@ def first_name_key(expr: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
-    return _null_if_empty(text).replace(FIRST_NAME_NICKNAMES)
+    return _null_if_empty(text).replace(_data.nicknames(revision))
 
 
 def last_name_key(expr: pl.Expr) -> pl.Expr:
@@ -73,7 +79,9 @@ def _surname_word(folded: pl.Expr) -> pl.Expr:
     return _null_if_empty(word.str.replace_all(r"[^\p{L}\p{N}]", ""))
 
 
-def person_name_key(first: pl.Expr, last: pl.Expr, full: pl.Expr) -> pl.Expr:
+def person_name_key(
+    first: pl.Expr, last: pl.Expr, full: pl.Expr, *, revision: int = NAME_KEY_REVISION
+) -> pl.Expr:
     """A key for a person's whole name: `<given name key> <surname word>`; null without both.
 
     The given name is the first word of the first name (nicknames read: `Bob` -> `robert`),
@@ -83,13 +91,15 @@ def person_name_key(first: pl.Expr, last: pl.Expr, full: pl.Expr) -> pl.Expr:
     full name.
     """
     from_parts = pl.concat_str(
-        first_name_key(_first_word(values.blank_to_null(first))),
+        first_name_key(_first_word(values.blank_to_null(first)), revision=revision),
         pl.lit(" "),
         _surname_word(_fold_accents(values.blank_to_null(last))),
     )
     text = _fold_accents(values.blank_to_null(full)).str.replace(_SUFFIX_TAIL, "$1")
     from_full = pl.when(text.str.contains(r"\S\s+\S")).then(
-        pl.concat_str(first_name_key(_first_word(text)), pl.lit(" "), _surname_word(text))
+        pl.concat_str(
+            first_name_key(_first_word(text), revision=revision), pl.lit(" "), _surname_word(text)
+        )
     )
     return pl.coalesce(from_parts, from_full)
 
@@ -110,10 +120,14 @@ PERSON_KEY_TYPES: tuple[str, ...] = (
 )
 
 
-def _person_key(key_type: str) -> pl.Expr:
+# the keys that read a name, and so change with the name-key revision
+NAME_KEY_TYPES: tuple[str, ...] = ("name_at_company", "name_at_domain")
+
+
+def _person_key(key_type: str, revision: int) -> pl.Expr:
     """One key of a canonical record, by the kernel's rules (the same as `match_keys`)."""
     col = pl.col
-    name = person_name_key(col("first_name"), col("last_name"), col("full_name"))
+    name = person_name_key(col("first_name"), col("last_name"), col("full_name"), revision=revision)
     rules = {
         "email_key": lambda: email_match_key(col("email")),
         "linkedin_slug": lambda: linkedin_slug(col("linkedin_url")),
@@ -122,7 +136,9 @@ def _person_key(key_type: str) -> pl.Expr:
             linkedin_member_id(col("sales_nav_url")),
             linkedin_member_id(col("linkedin_url")),
         ),
-        "name_at_company": lambda: name_at_company_key(name, company_name_key(col("company_name"))),
+        "name_at_company": lambda: name_at_company_key(
+            name, company_name_key(col("company_name"), revision=revision)
+        ),
         "name_at_domain": lambda: name_at_company_key(
             name,
             pl.coalesce(
@@ -139,20 +155,33 @@ def person_identity_keys(
     records: pl.DataFrame,
     id_columns: Sequence[str],
     key_types: Collection[str] = PERSON_KEY_TYPES,
+    *,
+    revisions: Collection[int] = (NAME_KEY_REVISION,),
 ) -> pl.DataFrame:
     """(`id_columns`…, `key_type`, `key`): every key of `key_types` each canonical record
-    carries, one row per key, null keys left out. Set-based: one pass per key type."""
+    carries, one row per key, null keys left out; a name key once per distinct key its
+    record gives under the name-key `revisions`. Set-based: one pass per key type."""
     wanted = [k for k in PERSON_KEY_TYPES if k in key_types]
-    keyed = records.lazy().select(*id_columns, *(_person_key(k).alias(k) for k in wanted))
     schema = {**{c: records.schema[c] for c in id_columns}, "key_type": pl.String, "key": pl.String}
     if not wanted:
         return pl.DataFrame(schema=schema)
-    return (
-        keyed.unpivot(index=list(id_columns), on=wanted, variable_name="key_type", value_name="key")
-        .drop_nulls("key")
-        .collect()
-        .cast(schema)  # type: ignore[arg-type]
-    )
+    frames = []
+    for n, revision in enumerate(sorted(revisions)):
+        # the other keys read no name: the first revision gives them once
+        types = [k for k in wanted if n == 0 or k in NAME_KEY_TYPES]
+        if not types:
+            continue
+        keyed = records.lazy().select(
+            *id_columns, *(_person_key(k, revision).alias(k) for k in types)
+        )
+        long = keyed.unpivot(
+            index=list(id_columns), on=types, variable_name="key_type", value_name="key"
+        )
+        frames.append(long.drop_nulls("key"))
+    keys = pl.concat(frames)
+    if len(frames) > 1:
+        keys = keys.unique(maintain_order=True)
+    return keys.collect().cast(schema)  # type: ignore[arg-type]
 
 
 def mailbox_word(name: pl.Expr) -> pl.Expr:

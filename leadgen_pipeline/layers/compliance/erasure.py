@@ -25,7 +25,7 @@ import polars as pl
 
 from leadgen_pipeline.kernel.keys import email_match_key_sql, linkedin_slug_sql
 from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, linkedin_member_id_sql
-from leadgen_pipeline.kernel.keys.person import person_identity_keys
+from leadgen_pipeline.kernel.keys.person import NAME_KEY_REVISIONS, person_identity_keys
 from leadgen_pipeline.kernel.store import quote_table, registered, table_exists, transaction
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, PULLS_TABLE, REJECTS_HISTORY
@@ -115,7 +115,7 @@ def _link_keys(links: pl.DataFrame, raw: pl.DataFrame, name_keys: set[str]) -> p
     )
     if not name_keys or raw.is_empty():
         return keys
-    named = person_identity_keys(raw, _RECORD, name_keys).join(
+    named = person_identity_keys(raw, _RECORD, name_keys, revisions=NAME_KEY_REVISIONS).join(
         links.select(*_RECORD, "person_id"), on=_RECORD
     )
     return pl.concat([keys, named.select(keys.columns)])
@@ -171,7 +171,8 @@ def _history_named_rows(con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame) ->
     history = con.sql(
         " union all ".join(f"select {columns} from {HISTORY_SCHEMA}.{s}" for s in SOURCES)
     ).pl()
-    keys = person_identity_keys(history, _RECORD, name_keys)
+    # every revision: a request hashed under an older name-key revision still meets its rows
+    keys = person_identity_keys(history, _RECORD, name_keys, revisions=NAME_KEY_REVISIONS)
     return _hashed_matches(con, keys, hashes, _RECORD)
 
 
