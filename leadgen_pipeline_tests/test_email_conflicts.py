@@ -69,19 +69,68 @@ def test_linking_follows_the_address_rule(left: tuple, right: tuple, two_people:
     assert len(groups) == (2 if two_people else 1)
 
 
-def test_numbered_namesakes_stay_apart_through_a_record_without_an_address() -> None:
-    # the address-less record would join either Donna by name; it must not join both
+def test_a_record_that_could_be_either_numbered_namesake_joins_neither() -> None:
+    # the address-less record would join either Donna by name: it is one of them, and
+    # nothing says which, so it stays a contact of its own rather than lend its title,
+    # phone or LinkedIn to the wrong Donna
     donna = {"first_name": "Donna", "last_name": "Smith", "company_domain": "acme.io"}
     linked = link_records(
         records(
             {**donna, "title": "donna", "email": "donna@acme.io"},
             {**donna, "title": "no address"},
             {**donna, "title": "donna2", "email": "donna2@acme.io"},
+            # with one Donna only, the same record joins her
+            {**donna, "company_domain": "globex.io", "title": "globex donna",
+             "email": "donna2@globex.io"},
+            {**donna, "company_domain": "globex.io", "title": "globex, no address"},
         )
-    )
-    groups = people(linked)
-    assert len(groups) == 2
-    assert not any({"donna", "donna2"} <= g for g in groups)
+    )  # fmt: skip
+    assert people(linked) == [
+        {"donna"}, {"donna2"}, {"globex donna", "globex, no address"}, {"no address"}
+    ]  # fmt: skip
+
+
+def test_an_address_under_two_surnames_links_no_one() -> None:
+    """A vendor guessing `james@` for two Jameses at one company, or a mailbox given to a
+    newcomer after its owner left: the address is not the person's."""
+    at_acme = {"company_name": "Acme", "company_domain": "acme.io", "email": "james@acme.io"}
+    linked = link_records(
+        records(
+            {**at_acme, "title": "turner", "first_name": "James", "last_name": "Turner",
+             "linkedin_url": "https://www.linkedin.com/in/james-turner-1"},
+            {**at_acme, "title": "price", "first_name": "James", "last_name": "Price"},
+            {**at_acme, "title": "price again", "first_name": "Jim", "last_name": "Price"},
+            # one person's records under a nickname, a nickname's typo and a surname's typo
+            {"title": "sam", "first_name": "Sam", "last_name": "Kelly",
+             "email": "samantha.kelly@acme.io"},
+            {"title": "samantha", "first_name": "Samantha", "last_name": "Kelly",
+             "email": "samantha.kelly@acme.io"},
+            {"title": "trish", "first_name": "Trsih", "last_name": "Hguhes",
+             "email": "patricia.hughes@acme.io"},
+            {"title": "patricia", "first_name": "Patricia", "last_name": "Hughes",
+             "email": "patricia.hughes@acme.io"},
+        )
+    )  # fmt: skip
+    assert people(linked) == [
+        {"patricia", "trish"}, {"price", "price again"}, {"sam", "samantha"}, {"turner"}
+    ]  # fmt: skip
+    rules = dict(zip(linked["title"], linked["match_rule"], strict=True))
+    assert rules["price"] == rules["price again"] == "fuzzy_name_at_domain"
+
+
+def test_a_vendor_id_under_two_surnames_links_no_one() -> None:
+    zoominfo = {"source": "directory", "vendor": "zoominfo", "source_record_id": "1002141498"}
+    linked = link_records(
+        records(
+            {**zoominfo, "title": "ward", "first_name": "Max", "last_name": "Ward",
+             "company_name": "Acme", "company_domain": "acme.io"},
+            {**zoominfo, "title": "wolf", "first_name": "Max", "last_name": "Wolf",
+             "company_name": "Globex", "company_domain": "globex.io"},
+            {**zoominfo, "title": "ward moved", "first_name": "Max", "last_name": "Ward",
+             "company_name": "Initech", "company_domain": "initech.io"},
+        )
+    )  # fmt: skip
+    assert people(linked) == [{"ward"}, {"ward moved"}, {"wolf"}]
 
 
 def test_a_built_store_links_vendor_guesses_and_keeps_namesakes_apart(

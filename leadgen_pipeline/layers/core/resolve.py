@@ -4,12 +4,15 @@
    LinkedIn member id, and the vendor's own record id. Connected components are found by
    label propagation over a record <-> key graph (a few Polars group-bys per round).
 2. Shared inboxes never merge people: a role address (info@, sales@…) is no key, and
-   neither is any address, member id or vendor id seen with two different public slugs.
+   neither is any address, member id or vendor id seen with two different public slugs, nor
+   an address or vendor id seen under two surnames (`james@` guessed for James Turner and
+   James Price, `pierre@` given to Pierre Becker after Pierre Baker left).
 3. A fuzzy pass links the components that share no key: same company domain, and names
    that agree after nickname folding (or differ by a typo), blocked on domain + first name
    and domain + last name so the candidate pairs stay near-linear. Two components never
    merge when they carry different LinkedIn identities, or addresses that name two people
-   (`addresses.py`: numbered namesakes, or each address spelling its own side's name).
+   (`addresses.py`: numbered namesakes, or each address spelling its own side's name); and
+   a record that could join either of two such namesakes joins neither.
 4. Job changers: a record at a person's previous employer (named in the current record's
    employment history) is linked to the current record by name (`job_changes.py`), under
    the same refusals as the fuzzy pass.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import polars as pl
 from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
 
 from leadgen_pipeline.kernel.keys import match_keys
 from leadgen_pipeline.layers.core.addresses import ADDRESS_PAIR_SCHEMA, conflicting_clusters
@@ -84,8 +88,34 @@ def _key_edges(keyed: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("rows") > 1)
         .select("key_type", "key")
     )
-    ambiguous = pl.concat([ambiguous, reused]).unique()
+    ambiguous = pl.concat([ambiguous, reused, _keys_naming_two_people(keyed, edges)]).unique()
     return edges.join(ambiguous, on=["key_type", "key"], how="anti")
+
+
+# keys a vendor can give to the wrong person (a guessed pattern, a reassigned mailbox, a
+# recycled id); a LinkedIn identity is the person's own
+NAMED_KEYS = ("email_key", "vendor_key")
+
+
+def _keys_naming_two_people(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
+    """(key_type, key) of the addresses and vendor ids whose records name two people: two
+    surnames that are not one typo apart. Given names are not weighed: a nickname the list
+    reads another way (`Sam` for Samantha), a typo in a nickname (`Trsih`) or an initial
+    would all look like a second person. Records without a surname say nothing; the records
+    of each person still link by their name at the company in the fuzzy pass."""
+    surnames = (
+        edges.filter(pl.col("key_type").is_in(NAMED_KEYS))
+        .join(keyed.select(RECORD, "last_name_key"), on=RECORD)
+        .drop_nulls("last_name_key")
+        .select("key_type", "key", "last_name_key")
+        .unique()
+        .filter(pl.len().over("key_type", "key") > 1)
+    )
+    pairs = surnames.join(surnames, on=["key_type", "key"], suffix="_r").filter(
+        pl.col("last_name_key") < pl.col("last_name_key_r")  # each pair once
+    )
+    similarity = _similar(pairs["last_name_key"], pairs["last_name_key_r"])
+    return pairs.filter(similarity < NAME_SIMILARITY).select("key_type", "key").unique()
 
 
 def connected_components(nodes: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
@@ -267,10 +297,14 @@ def _candidate_pairs(keyed: pl.DataFrame) -> pl.DataFrame:
 
 
 def _similar(left: pl.Series, right: pl.Series) -> pl.Series:
-    scores = [
-        JaroWinkler.similarity(a, b) if a is not None and b is not None else 0.0
-        for a, b in zip(left.to_list(), right.to_list(), strict=True)
-    ]
+    """Jaro-Winkler similarity of each pair of names, 0 where either is missing (rapidfuzz's
+    `cpdist` scores the pairs in one call, in C)."""
+    missing = (left.is_null() | right.is_null()).to_numpy()
+    scores = cpdist(
+        left.fill_null("").to_list(), right.fill_null("").to_list(),
+        scorer=JaroWinkler.similarity, workers=1,
+    )  # fmt: skip
+    scores[missing] = 0.0
     return pl.Series(scores, dtype=pl.Float64)
 
 
@@ -366,6 +400,33 @@ def _address_conflicts(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame
     return conflicting_clusters(records, groups)
 
 
+def _without_links_to_either_namesake(edges: pl.DataFrame, apart: pl.DataFrame) -> pl.DataFrame:
+    """The edges, less those of a cluster that could join either of two clusters `apart`
+    keeps apart: a Sales Navigator row of "David Nguyen" at a company with a `david.nguyen@`
+    and a `david.nguyen2@` is one of the two, and nothing says which, so it joins neither
+    rather than lending one person's row to the other."""
+    if edges.is_empty() or apart.is_empty():
+        return edges
+    ends = pl.concat(
+        [edges.select(pl.col("a").alias("x"), pl.col("b").alias("n")),
+         edges.select(pl.col("b").alias("x"), pl.col("a").alias("n"))]
+    ).unique()  # fmt: skip
+    rivals = (
+        ends.join(ends, on="x", suffix="_r")
+        .filter(pl.col("n") < pl.col("n_r"))
+        .join(apart, left_on=["n", "n_r"], right_on=["a", "b"], how="semi")
+    )
+    torn = pl.concat(
+        [rivals.select("x", "n"), rivals.select("x", pl.col("n_r").alias("n"))]
+    ).unique()
+    keep = edges.join(
+        torn, left_on=["a", "b"], right_on=["x", "n"], how="anti", maintain_order="left"
+    )
+    return keep.join(
+        torn, left_on=["b", "a"], right_on=["x", "n"], how="anti", maintain_order="left"
+    )
+
+
 def _merge_without_conflict(
     all_clusters: pl.Series,
     identities: pl.DataFrame,
@@ -381,6 +442,7 @@ def _merge_without_conflict(
     union-find over them is cheap.
     """
     edges = edges.join(apart, on=["a", "b"], how="anti", maintain_order="left")
+    edges = _without_links_to_either_namesake(edges, apart)
     kept_apart: dict[int, set[int]] = {}
     for a, b in apart.iter_rows():
         kept_apart.setdefault(a, set()).add(b)
