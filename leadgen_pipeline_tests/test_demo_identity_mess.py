@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from leadgen_pipeline.demo.generator import InboxSummary, generate_inbox
+from leadgen_pipeline.demo.generator import InboxSummary, generate_inbox, main
 from leadgen_pipeline.demo.identity_mess import EFFECTS
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.raw.ingest import SourcePull, pull_source_from_inbox
@@ -234,6 +234,16 @@ def test_same_seed_writes_byte_identical_messy_files(tmp_path: Path) -> None:
     assert names == [p.relative_to(second) for p in _files(second)]
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_the_command_line_flag_adds_the_messes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["--out", str(tmp_path), "--people", "300", "--seed", "3", "--messes"])
+    manifest = json.loads((tmp_path / "_manifest.json").read_text())
+    assert list(manifest["messes"]) == list(EFFECTS)
+    assert manifest["messes"]["concatenated_export"] > 0
+    assert "messes (rows): tab_nbsp_email " in capsys.readouterr().out
 
 
 def test_the_raw_layer_keeps_the_messy_rows_as_records(

@@ -21,8 +21,10 @@ bundled demo inbox stays as it is, and the dedup benchmark measures the linker o
 - `shared_vendor_id`: two ZoomInfo contacts given one Contact ID, only one with LinkedIn,
   so a vendor id alone must not merge people.
 
-Each effect touches a fixed share of the rows it can apply to (at least one), chosen by
-hashing row numbers with the generator's `Draw`: the same seed gives the same rows. Rows are
+Each effect draws a fixed share of the rows it can apply to (at least one, if any can),
+chosen by hashing row numbers with the generator's `Draw`: the same seed gives the same rows.
+A drawn row that the effect would not change (a mover whose drawn past employer is their
+current one, an id drawn for its own person) is left alone, and the counts say so. Rows are
 changed in place or appended after a file's rows, and appended rows carry their person, so
 the ground truth stays exact. The variants of an effect (TAB or no-break space, which
 malformation) take turns in row order, so even a small inbox shows each of them.
