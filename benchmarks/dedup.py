@@ -1,10 +1,11 @@
 """Entity-resolution benchmark: the deduplicated union against Splink, on speed and accuracy.
 
 For each `--records` size it generates (once, cached under `benchmarks/.work/`) an inbox with the
-project's demo generator (people = records / 1.9), adds the messes of real inboxes to a copy of
-it (`dedup_effects.py`: TAB/NBSP and malformed emails, double-encoded URLs, a concatenated
-export, vendor-guessed addresses, numbered namesakes, history-only job changers, a shared
-vendor id; `--no-effects` skips them), reads the four contact sources through the
+project's demo generator (people = records / 1.9) with the messes of real inboxes (its
+`--messes`, `leadgen_pipeline/demo/identity_mess.py`: TAB/NBSP and malformed emails,
+double-encoded URLs, a concatenated export, vendor-guessed addresses, numbered namesakes,
+history-only job changers, a shared vendor id; `--no-messes` or `--no-effects` writes the
+clean inbox instead), reads the four contact sources through the
 pipeline's own raw layer (`pull_source_from_inbox`, vendors from `data/sources.yaml`) and joins
 the generator's ground truth on (source_file, source_row). Then, on the same records:
 
@@ -216,7 +217,7 @@ class Dataset:
     people: int
     records: int
     scored: int
-    effects: dict[str, int]  # rows each real-inbox effect touched (`dedup_effects.py`)
+    messes: dict[str, int]  # rows each mess of real inboxes touched (the generator's manifest)
 
 
 def people_for(records: int) -> int:
@@ -224,9 +225,9 @@ def people_for(records: int) -> int:
     return round(records / RECORDS_PER_PERSON)
 
 
-def prepare_dataset(people: int, seed: int, effects: bool = True) -> Dataset:
-    """Generate the inbox if it is not cached (with `effects`, a copy with every effect of
-    `dedup_effects.py` added), then read it through the raw layer.
+def prepare_dataset(people: int, seed: int, messes: bool = True) -> Dataset:
+    """Generate the inbox if it is not cached (with `messes`, the generator's messes of real
+    inboxes), then read it through the raw layer.
 
     The records are read afresh on every invocation (the inbox is the cache), so they always
     come from the current ingest code.
@@ -238,23 +239,15 @@ def prepare_dataset(people: int, seed: int, effects: bool = True) -> Dataset:
     from leadgen_pipeline.layers.raw.canonical import CANONICAL_COLUMNS
     from leadgen_pipeline.layers.raw.ingest import pull_source_from_inbox
 
-    inbox = WORK / f"inbox-{people}-{seed}"
-    if not (inbox / MANIFEST).exists():
+    # The clean inbox's folder is the one benchmarks/end_to_end.py caches too. The messy one
+    # has its own name: the `-effects` folders of the earlier benchmark-side rewrite are
+    # other data and are never read.
+    inbox = WORK / f"inbox-{people}-{seed}{'-messes' if messes else ''}"
+    if not (inbox / MANIFEST).exists():  # the generator writes its manifest last
         started = time.perf_counter()
-        generate_inbox(inbox, people=people, seed=seed)
+        generate_inbox(inbox, people=people, seed=seed, messes=messes)
         print(f"generated {inbox} in {time.perf_counter() - started:.1f} s", flush=True)
-    effect_counts: dict[str, int] = {}
-    if effects:
-        from dedup_effects import add_effects
-
-        plain, inbox = inbox, WORK / f"inbox-{people}-{seed}-effects"
-        done = inbox / "_effects.json"
-        if not done.exists():
-            started = time.perf_counter()
-            counts = add_effects(plain, inbox, seed)
-            done.write_text(json.dumps(dict(sorted(counts.items()))))
-            print(f"added effects to {inbox} in {time.perf_counter() - started:.1f} s", flush=True)
-        effect_counts = json.loads(done.read_text())
+    mess_counts: dict[str, int] = json.loads((inbox / MANIFEST).read_text()).get("messes", {})
 
     manifest = load_source_manifest(HERE.parent / "data/sources.yaml")
     con = duckdb.connect()
@@ -283,7 +276,7 @@ def prepare_dataset(people: int, seed: int, effects: bool = True) -> Dataset:
         },
     )
     labelled = records.join(truth.select(*LINEAGE_KEY, "person_key"), on=LINEAGE_KEY, how="left")
-    out = WORK / f"dedup-{people}-{seed}{'-effects' if effects else ''}" / "records.parquet"
+    out = WORK / f"dedup-{people}-{seed}{'-messes' if messes else ''}" / "records.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     labelled.write_parquet(out)
     return Dataset(
@@ -292,7 +285,7 @@ def prepare_dataset(people: int, seed: int, effects: bool = True) -> Dataset:
         people=people,
         records=labelled.height,
         scored=labelled.height - labelled["person_key"].null_count(),
-        effects=effect_counts,
+        messes=mess_counts,
     )
 
 
@@ -504,8 +497,8 @@ def report(
         f"{dataset.records:,}; scored (with a ground-truth person): {dataset.scored:,}"
     )
     print("runs: " + ", ".join(f"{label} {n}" for label, n in repeats.items()) + " (medians)")
-    if dataset.effects:
-        print("effects (rows): " + ", ".join(f"{k} {v:,}" for k, v in dataset.effects.items()))
+    if dataset.messes:
+        print("messes (rows): " + ", ".join(f"{k} {v:,}" for k, v in dataset.messes.items()))
     if size >= SPLINK_SLOW_AT and any(n == 1 for n in repeats.values()):
         print(f"note: Splink runs once at {SPLINK_SLOW_AT:,}+ records by default (it is slow)")
     if any(r.runs and r.runs[0].get("standin") for r in results):
@@ -592,8 +585,8 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=["ours", "splink"],
                         choices=["ours", "splink"])  # fmt: skip
     parser.add_argument("--self-test", action="store_true", help="check the metric and exit")
-    parser.add_argument("--no-effects", action="store_true",
-                        help="the generator's clean inbox, without dedup_effects.py")  # fmt: skip
+    parser.add_argument("--no-messes", "--no-effects", dest="no_messes", action="store_true",
+                        help="the generator's clean inbox, without its --messes")  # fmt: skip
     parser.add_argument("--child", choices=["ours", "splink"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -611,7 +604,7 @@ def main() -> None:
     all_runs: dict[str, Any] = {}
     for size in args.records:
         people = args.people or people_for(size)
-        dataset = prepare_dataset(people, SEED, effects=not args.no_effects)
+        dataset = prepare_dataset(people, SEED, messes=not args.no_messes)
         splink_repeat = args.splink_repeat or (1 if size >= SPLINK_SLOW_AT else args.repeat)
         plan: list[tuple[str, str, str, int]] = []  # (label, kind, preset, runs)
         if "ours" in args.systems:

@@ -17,6 +17,12 @@ Scale: each person yields about 1.9 contact records (1–3 sources, plus old-job
 job changers), so `--people 530000` writes about one million contact records (measured:
 1,003,435 records, ~650 MB, in about 16 s with 1.7 GB peak memory on 2 cores). Inboxes of
 more than 20,000 people skip the hand-written broken rows and write every file with Polars.
+
+`--messes` (`messes=True`) adds the messes of real inboxes that entity resolution meets
+(`identity_mess.py`: TAB/NBSP and malformed emails, double-encoded URLs, a concatenated
+export, vendor guesses, numbered namesakes, history-only job changers, a shared vendor id),
+at any size; the manifest then counts the rows each touched under `messes`. It is off by
+default, so the demo inbox above does not change.
 """
 
 from __future__ import annotations
@@ -29,7 +35,16 @@ from pathlib import Path
 
 import polars as pl
 
-from leadgen_pipeline.demo import apollo, cognism, directory, extras, formats, layout, mess
+from leadgen_pipeline.demo import (
+    apollo,
+    cognism,
+    directory,
+    extras,
+    formats,
+    identity_mess,
+    layout,
+    mess,
+)
 from leadgen_pipeline.demo import population as pop
 from leadgen_pipeline.demo import sales_navigator as salesnav
 from leadgen_pipeline.demo import suppression as sup
@@ -68,6 +83,8 @@ class InboxSummary:
     empty_files: list[str] = field(default_factory=list)
     header_only_files: list[str] = field(default_factory=list)
     unknown_format_files: list[str] = field(default_factory=list)
+    # rows each identity-mess effect touched, by effect; None when the messes are off
+    messes: dict[str, int] | None = None
 
     @property
     def broken_rows(self) -> dict[str, list[int]]:
@@ -94,17 +111,25 @@ class InboxSummary:
             "empty_files": self.empty_files,
             "header_only_files": self.header_only_files,
             "unknown_format_files": self.unknown_format_files,
+            # only with messes on, so the manifest of the clean inbox stays as it was
+            **({} if self.messes is None else {"messes": self.messes}),
         }
 
 
 def generate_inbox(
-    out_dir: Path, people: int, seed: int = 7, as_of: date = DEFAULT_AS_OF
+    out_dir: Path,
+    people: int,
+    seed: int = 7,
+    as_of: date = DEFAULT_AS_OF,
+    messes: bool = False,
 ) -> InboxSummary:
     """Write a complete inbox for `people` simulated persons into `out_dir`.
 
-    Promises: the same (people, seed, as_of) gives byte-identical files; every contact
-    record that a CSV reader can read and that names a person appears in the ground truth;
-    the summary's record counts equal the records a standard CSV reader finds in each file.
+    `messes` adds the identity messes of real inboxes (`identity_mess.py`) to the contact
+    files. Promises: the same (people, seed, as_of, messes) gives byte-identical files;
+    every contact record that a CSV reader can read and that names a person appears in the
+    ground truth; the summary's record counts equal the records a standard CSV reader finds
+    in each file.
     Files already in `out_dir` with other names are left alone.
     """
     if people < 10:
@@ -119,6 +144,8 @@ def generate_inbox(
     outputs = _contact_outputs(draw, persons, companies, as_of)
     if people <= SMALL_MESS_MAX_PEOPLE:
         mess.add_mess(outputs)
+    if messes:
+        summary.messes = identity_mess.add_identity_mess(draw, outputs, as_of)
     truth = []
     for output in outputs.values():
         write(out_dir, output)
@@ -304,11 +331,18 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_AS_OF,
         help="the day the inbox is pulled (YYYY-MM-DD)",
     )
+    parser.add_argument(
+        "--messes", action="store_true", help="add the messes of real inboxes (identity_mess.py)"
+    )
     args = parser.parse_args(argv)
-    summary = generate_inbox(args.out, args.people, seed=args.seed, as_of=args.as_of)
+    summary = generate_inbox(
+        args.out, args.people, seed=args.seed, as_of=args.as_of, messes=args.messes
+    )
     unknown = sum(summary.records[path] for path in summary.unknown_format_files)
     contacts = sum(summary.source_records(s) for s in pop.SOURCES) - unknown
     print(f"wrote {len(summary.records)} files, {contacts} contact records to {args.out}")
+    if summary.messes is not None:
+        print("messes (rows): " + ", ".join(f"{k} {v}" for k, v in summary.messes.items()))
 
 
 if __name__ == "__main__":
