@@ -10,6 +10,8 @@ from typing import Any
 import polars as pl
 import pytest
 from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadgen_pipeline.kernel import keys as nz
 from leadgen_pipeline.kernel.keys import domain
@@ -818,3 +820,23 @@ def test_match_keys_on_no_records() -> None:
     keyed = nz.match_keys(empty_canonical())
     assert keyed.height == 0
     assert {c: keyed.schema[c] for c in nz.MATCH_KEY_COLUMNS} == nz.MATCH_KEY_COLUMNS
+
+
+_DOMAIN_LABELS = st.text(alphabet="abcXYZ019-", min_size=1, max_size=8) | st.sampled_from(
+    ["xn--bcher-kva", "ab--cd", "a" * 63, "a" * 64, "test", "local", "onion", "com", "co", "9"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_DOMAIN_LABELS, min_size=1, max_size=5), st.sampled_from(["", ".", ".."]))
+def test_plain_domains_skip_the_library_and_get_its_answer(labels: list[str], tail: str) -> None:
+    """`normalize_email` judges a lower-case ASCII hostname itself and leaves the rest to
+    email-validator: on every domain, either path must give the library's own answer."""
+    from email_validator import EmailNotValidError, validate_email
+
+    domain = ".".join(labels) + tail
+    try:
+        expected = validate_email(f"ann@{domain}", check_deliverability=False).normalized
+    except EmailNotValidError:
+        expected = None
+    assert nz.scalar(nz.normalize_email, f"ann@{domain}") == expected
