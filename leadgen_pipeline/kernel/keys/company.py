@@ -34,7 +34,7 @@ def _legal_form_pattern(revision: int) -> str:
     """A trailing legal form of `revision`, longest alternative first."""
     forms = legal_forms(revision)
     alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return rf"\s(?:{alternatives})$"
+    return rf"(?:\s(?:{alternatives})){{1,3}}$"
 
 
 def company_name_key(expr: pl.Expr, *, revision: int = NAME_KEY_REVISION) -> pl.Expr:
@@ -68,9 +68,9 @@ def _company_name_key_expr(expr: pl.Expr, revision: int) -> pl.Expr:
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
-    for _ in range(3):  # a name can stack legal forms ("co ltd", "pty ltd")
-        shorter = text.str.replace(_legal_form_pattern(revision), "").str.strip_chars()
-        text = pl.when(shorter.str.len_chars() > 0).then(shorter).otherwise(text)
+    # up to three stacked legal forms ("co ltd", "pty ltd") in one pass; each needs the space
+    # before it, so the first word always stays and a name is never keyed down to nothing
+    text = text.str.replace(_legal_form_pattern(revision), "")
     key = (
         text.str.replace_all("&", " and ")
         .str.replace_all(r"[^\w\s]|_", "")
