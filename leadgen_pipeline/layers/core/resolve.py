@@ -2,7 +2,7 @@
 
 1. Exact keys join records transitively: normalised email, public LinkedIn slug, opaque
    LinkedIn member id, and the vendor's own record id. Connected components are found by
-   label propagation over a record <-> key graph (a few Polars group-bys per round).
+   SciPy's graph traversal over a star per key value.
 2. Shared inboxes never merge people: a role address (info@, sales@…) is no key, and
    neither is any address, member id or vendor id seen with two different public slugs, nor
    an address or vendor id seen under two surnames (`james@` guessed for James Turner and
@@ -24,9 +24,11 @@ run), `match_rule` (the strongest rule that tied the record to its cluster) and
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
+from scipy.sparse import coo_array, csgraph
 
 from leadgen_pipeline.kernel.keys import match_keys
 from leadgen_pipeline.layers.core.addresses import ADDRESS_PAIR_SCHEMA, conflicting_clusters
@@ -121,30 +123,32 @@ def _keys_naming_two_people(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.Data
 def connected_components(nodes: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
     """Component label (the smallest node id) per node of a graph given as edge pairs.
 
-    `edges` has integer columns `a` and `b`. Min-label propagation: each round every node
-    takes the smallest label among itself and its neighbours, until nothing changes; rounds
-    are bounded by the graph's diameter, which is small for identity graphs.
+    `edges` has integer columns `a` and `b`; an edge to a node outside `nodes` is ignored.
+    One row per node of `nodes`, in its order. The components come from SciPy's
+    `csgraph.connected_components` (a linear-time traversal in C); the label is the
+    smallest node id of each, so it does not depend on the traversal.
     """
-    labels = pl.DataFrame({"node": nodes, "label": nodes})
-    both_ways = pl.concat(
-        [
-            edges.select(pl.col("a").alias("node"), pl.col("b").alias("other")),
-            edges.select(pl.col("b").alias("node"), pl.col("a").alias("other")),
-        ]
-    ).unique()
-    while True:
-        proposed = (
-            both_ways.join(labels.rename({"node": "other", "label": "other_label"}), on="other")
-            .group_by("node")
-            .agg(pl.col("other_label").min())
-        )
-        updated = labels.join(proposed, on="node", how="left").with_columns(
-            pl.min_horizontal("label", "other_label").alias("new_label")
-        )
-        changed = updated.filter(pl.col("new_label") != pl.col("label")).height
-        labels = updated.select("node", pl.col("new_label").alias("label"))
-        if changed == 0:
-            return labels
+    ids = np.unique(nodes.to_numpy())
+    a, b = edges["a"].to_numpy(), edges["b"].to_numpy()
+    a_at, b_at = np.searchsorted(ids, a), np.searchsorted(ids, b)
+    known = (a_at < ids.size) & (b_at < ids.size)
+    known[known] &= (ids[a_at[known]] == a[known]) & (ids[b_at[known]] == b[known])
+    graph = coo_array(
+        (np.ones(int(known.sum()), dtype=np.int8), (a_at[known], b_at[known])),
+        shape=(ids.size, ids.size),
+    )
+    _, component = csgraph.connected_components(graph, directed=False)
+    # ids are sorted, so the first id of each component in that order is its smallest
+    first = np.full(component.max(initial=-1) + 1, -1, dtype=np.int64)
+    first_at = np.unique(component, return_index=True)[1]
+    first[component[first_at]] = ids[first_at]
+    labels = pl.DataFrame({"node": ids, "label": first[component]}, schema=_LABELS)
+    return (
+        nodes.rename("node").to_frame().join(labels, on="node", how="left", maintain_order="left")
+    )
+
+
+_LABELS = {"node": pl.Int64, "label": pl.Int64}
 
 
 def _exact_components(keyed: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
@@ -537,14 +541,17 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     # back: ties in linking are broken by that number, so the same records give the same
     # people whatever the row order of the files or the read (identical rows are
     # interchangeable)
-    records = records.sort(content_order(records), "source_file", "source_row")
+    records = records.with_columns(content_order(records).alias("duplicate_row")).sort(
+        "duplicate_row", "source_file", "source_row"
+    )
     keyed = (
         match_keys(records, phones=False)
         .with_row_index(RECORD)
         .with_columns(
             pl.col(RECORD).cast(pl.Int64),
             _vendor_key(),
-            content_order(records).cast(pl.String).alias("duplicate_row"),
+            # identical rows hash alike: the same row twice in one file is one person
+            pl.col("duplicate_row").cast(pl.String),
         )
     )
     exact = _exact_components(keyed, _key_edges(keyed))
