@@ -5,7 +5,6 @@ layer keeps the messy rows as records."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections import defaultdict
@@ -19,6 +18,7 @@ from leadgen_pipeline.demo.generator import InboxSummary, generate_inbox, main
 from leadgen_pipeline.demo.identity_mess import EFFECTS
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.raw.ingest import SourcePull, pull_source_from_inbox
+from leadgen_pipeline_tests.test_demo_generator import _rows
 
 AS_OF = date(2026, 11, 20)
 CONTACT_SOURCES = ("apollo", "cognism", "sales_navigator", "directory")
@@ -26,20 +26,6 @@ PEOPLE, SEED = 600, 7
 SPACES = ("\t", "\u00a0")
 
 Row = dict[str, str]
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
-def _rows(path: Path) -> list[list[str]]:
-    """All CSV rows (header first) as Python's csv module reads them."""
-    return list(csv.reader(io.StringIO(_decode(path.read_bytes()), newline="")))
 
 
 def _records(path: Path) -> list[Row]:

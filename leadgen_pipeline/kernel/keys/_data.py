@@ -59,10 +59,15 @@ def pairs(name: str) -> dict[str, str]:
     return mapping
 
 
-def nicknames(revision: int = NAME_KEY_REVISION) -> dict[str, str]:
-    """Nickname -> given name, as name-key revision `revision` read it."""
+def check_revision(revision: int) -> None:
+    """Refuse a name-key revision that was never shipped."""
     if revision not in NAME_KEY_REVISIONS:
         raise ValueError(f"no name-key revision {revision}; known: {NAME_KEY_REVISIONS}")
+
+
+def nicknames(revision: int = NAME_KEY_REVISION) -> dict[str, str]:
+    """Nickname -> given name, as name-key revision `revision` read it."""
+    check_revision(revision)
     if revision == NAME_KEY_REVISION:
         return pairs("first_name_nicknames.csv")
     return pairs(f"revision_{revision}/first_name_nicknames.csv")

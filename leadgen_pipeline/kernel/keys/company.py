@@ -23,9 +23,8 @@ from leadgen_pipeline.kernel.keys._data import NAME_KEY_REVISION
 def legal_forms(revision: int = NAME_KEY_REVISION) -> frozenset[str]:
     """The trailing legal forms a revision removes: cleanco's term list ("ltd", "gmbh & co
     kg", ...), from revision 2 with `data/legal_forms.txt` ("pty limited", "dac", ...)."""
+    _data.check_revision(revision)
     forms = frozenset(" ".join(tokens) for _, tokens in prepare_default_terms())
-    if revision not in _data.NAME_KEY_REVISIONS:
-        raise ValueError(f"no name-key revision {revision}; known: {_data.NAME_KEY_REVISIONS}")
     return forms | _data.word_set("legal_forms.txt") if revision >= 2 else forms
 
 

@@ -77,16 +77,13 @@ def linkedin_slug(expr: pl.Expr) -> pl.Expr:
     slug, encoded = pl.field("value"), pl.field("encoded")
     text = expr.str.strip_chars()
     over_encoded = text.str.contains(_OVER_ENCODED)
-    text = (
-        pl.when(over_encoded)
-        .then(_map_unique(pl.when(over_encoded).then(text), _decoded_url, pl.String()))
-        .otherwise(text)
-    )
+    text = pl.when(over_encoded).then(
+        _map_unique(pl.when(over_encoded).then(text), _decoded_url, pl.String())
+    ).otherwise(text)
     return (
         _steps(
-            text.str.extract(_IN_PATH, 1).str.replace(
-                rf"^{MEMBER_ID_PATTERN}$", ""
-            ),  # an opaque member id is no slug
+            text.str.extract(_IN_PATH, 1)
+            .str.replace(rf"^{MEMBER_ID_PATTERN}$", ""),  # an opaque member id is no slug
             {"encoded": slug.str.contains("%", literal=True)},
             {
                 "value": pl.when(encoded)

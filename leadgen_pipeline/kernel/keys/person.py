@@ -22,10 +22,7 @@ import polars as pl
 
 from leadgen_pipeline.kernel import values
 from leadgen_pipeline.kernel.keys import _data
-from leadgen_pipeline.kernel.keys._data import NAME_KEY_REVISION
-from leadgen_pipeline.kernel.keys._data import (
-    NAME_KEY_REVISIONS as NAME_KEY_REVISIONS,
-)  # for the erasure matchers
+from leadgen_pipeline.kernel.keys._data import NAME_KEY_REVISION, NAME_KEY_REVISIONS
 from leadgen_pipeline.kernel.keys._expr import _fold_accents, _null_if_empty
 from leadgen_pipeline.kernel.keys.company import company_name_key
 from leadgen_pipeline.kernel.keys.domain import company_domain_from_email, company_domain_key
@@ -156,11 +153,13 @@ def person_identity_keys(
     id_columns: Sequence[str],
     key_types: Collection[str] = PERSON_KEY_TYPES,
     *,
-    revisions: Collection[int] = (NAME_KEY_REVISION,),
+    revisions: Collection[int] = NAME_KEY_REVISIONS,
 ) -> pl.DataFrame:
     """(`id_columns`…, `key_type`, `key`): every key of `key_types` each canonical record
     carries, one row per key, null keys left out; a name key once per distinct key its
-    record gives under the name-key `revisions`. Set-based: one pass per key type."""
+    record gives under the name-key `revisions`, by default every revision ever shipped, so
+    an erasure hashed under an older one still meets its records. Set-based: one pass per
+    key type."""
     wanted = [k for k in PERSON_KEY_TYPES if k in key_types]
     schema = {**{c: records.schema[c] for c in id_columns}, "key_type": pl.String, "key": pl.String}
     if not wanted:

@@ -25,7 +25,7 @@ import polars as pl
 
 from leadgen_pipeline.kernel.keys import email_match_key_sql, linkedin_slug_sql
 from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, linkedin_member_id_sql
-from leadgen_pipeline.kernel.keys.person import NAME_KEY_REVISIONS, person_identity_keys
+from leadgen_pipeline.kernel.keys.person import NAME_KEY_TYPES, person_identity_keys
 from leadgen_pipeline.kernel.store import quote_table, registered, table_exists, transaction
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, PULLS_TABLE, REJECTS_HISTORY
@@ -36,8 +36,6 @@ _PERSON_TABLES = ("core.contact_links", "core.merge_log")
 # a raw record's identity: its snapshot, file and row
 _RECORD = ["snapshot_id", "source_file", "source_row"]
 _RECORD_SCHEMA = {"snapshot_id": pl.String, "source_file": pl.String, "source_row": pl.Int64}
-# keys only the record's own name and company give (the rest are in the links and in SQL)
-_NAME_KEYS = ("name_at_company", "name_at_domain")
 # the rows of these count towards conservation (or are the pull log): erased rows are
 # blanked into content-free rejects there, never deleted by the sweep
 _COUNTED_TABLES = {f"{HISTORY_SCHEMA}.{s}" for s in SOURCES} | {REJECTS_HISTORY, PULLS_TABLE}
@@ -115,7 +113,7 @@ def _link_keys(links: pl.DataFrame, raw: pl.DataFrame, name_keys: set[str]) -> p
     )
     if not name_keys or raw.is_empty():
         return keys
-    named = person_identity_keys(raw, _RECORD, name_keys, revisions=NAME_KEY_REVISIONS).join(
+    named = person_identity_keys(raw, _RECORD, name_keys).join(
         links.select(*_RECORD, "person_id"), on=_RECORD
     )
     return pl.concat([keys, named.select(keys.columns)])
@@ -144,7 +142,7 @@ def erase_people(
     people = pl.Series("person_id", [], dtype=pl.String)
     records = pl.DataFrame(schema=_RECORD_SCHEMA)
     if not hashes.is_empty() and not links.is_empty():
-        name_keys = set(hashes["key_type"]) & set(_NAME_KEYS)
+        name_keys = set(hashes["key_type"]) & set(NAME_KEY_TYPES)
         keys = _link_keys(links, raw, name_keys)
         people = _hashed_matches(con, keys, hashes, ["person_id"])["person_id"].sort()
         records, theirs = _records_and_identifiers(links, people)
@@ -161,7 +159,7 @@ def _history_named_rows(con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame) ->
     """Raw rows of any snapshot whose name at their company hashes to an erasure request:
     the name keys need the kernel's Polars rules (nicknames, legal forms, public suffixes),
     so the few columns they read are taken out of DuckDB once for every source."""
-    name_keys = set(hashes["key_type"]) & set(_NAME_KEYS)
+    name_keys = set(hashes["key_type"]) & set(NAME_KEY_TYPES)
     if not name_keys:
         return pl.DataFrame(schema=_RECORD_SCHEMA)
     columns = (
@@ -171,8 +169,7 @@ def _history_named_rows(con: duckdb.DuckDBPyConnection, hashes: pl.DataFrame) ->
     history = con.sql(
         " union all ".join(f"select {columns} from {HISTORY_SCHEMA}.{s}" for s in SOURCES)
     ).pl()
-    # every revision: a request hashed under an older name-key revision still meets its rows
-    keys = person_identity_keys(history, _RECORD, name_keys, revisions=NAME_KEY_REVISIONS)
+    keys = person_identity_keys(history, _RECORD, name_keys)
     return _hashed_matches(con, keys, hashes, _RECORD)
 
 

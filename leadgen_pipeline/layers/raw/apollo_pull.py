@@ -33,7 +33,7 @@ from leadgen_pipeline.clients.apollo import (
 )
 from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.hashing import sha256_hex
-from leadgen_pipeline.kernel.keys.person import NAME_KEY_REVISIONS, person_identity_keys
+from leadgen_pipeline.kernel.keys.person import person_identity_keys
 from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.store import registered, table_exists, transaction
 from leadgen_pipeline.layers.config.icp import IcpSegment
@@ -203,7 +203,9 @@ def record_reveals(
 ) -> None:
     """Store a paid batch at once (its own transaction), before the next paid call."""
     rows = [
-        (str(p["id"]), at, json.dumps(p)) for p in people if isinstance(p, dict) and p.get("id")
+        (str(p["id"]), at, json.dumps(p))
+        for p in people
+        if isinstance(p, dict) and p.get("id")
     ]
     if not rows:
         return
@@ -234,14 +236,9 @@ def erased_people(
     if hashes.is_empty() or not people:
         return set()
     canonical = people_to_canonical(
-        people,
-        snapshot_id="",
-        pulled_at=dates.EARLIEST_PULL,
-        consent_basis="",  # keys only
+        people, snapshot_id="", pulled_at=dates.EARLIEST_PULL, consent_basis=""  # keys only
     )
-    keys = person_identity_keys(
-        canonical, ["source_record_id"], set(hashes["key_type"]), revisions=NAME_KEY_REVISIONS
-    )
+    keys = person_identity_keys(canonical, ["source_record_id"], set(hashes["key_type"]))
     with registered(con, keys) as k, registered(con, hashes) as h:
         rows = con.execute(
             f"""select distinct k.source_record_id from {k} k join {h} h
