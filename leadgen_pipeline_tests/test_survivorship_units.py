@@ -81,6 +81,30 @@ def test_a_phone_invalid_in_its_country_is_not_surviving_with_a_lineage() -> Non
     assert person["phone"] is None and person["lineage"]["phone"] is None
 
 
+def test_the_phone_comes_from_the_best_record_that_holds_a_valid_one() -> None:
+    person = one_person(
+        # the best record: its direct line is invalid in GB, its mobile is valid
+        {"label": "newest", "country": "GB", "phone_direct": "07700 900123",
+         "phone_mobile": "07475 443939", "pulled_at": NOVEMBER},
+        {"label": "older", "country": "GB", "phone_direct": "020 7946 0958",
+         "pulled_at": OCTOBER},
+    )  # fmt: skip
+    assert person["phone"] == "+447475443939"
+    assert person["lineage"]["phone"].startswith("apollo:apollo/newest.csv#1@")
+    person = one_person(
+        # the best record's only phone is invalid: the next record's valid phone survives
+        {"label": "newest", "country": "GB", "phone_company": "07700 900123",
+         "pulled_at": NOVEMBER},
+        {"label": "no-phone", "country": "GB", "pulled_at": NOVEMBER},
+        {"label": "older", "country": "GB", "phone_company": "020 7946 0958",
+         "pulled_at": OCTOBER},
+        {"label": "oldest", "country": "GB", "phone_direct": "020 7946 0000",
+         "pulled_at": datetime(2026, 9, 1, tzinfo=UTC)},
+    )  # fmt: skip
+    assert person["phone"] == "+442079460958"
+    assert person["lineage"]["phone"].startswith("apollo:apollo/older.csv#1@")
+
+
 def test_first_and_last_name_come_from_one_record() -> None:
     person = one_person(
         {"label": "initial", "first_name": "J.", "pulled_at": NOVEMBER, "source": "cognism"},
