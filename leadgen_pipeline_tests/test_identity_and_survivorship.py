@@ -104,6 +104,23 @@ def test_merges_and_splits_are_logged() -> None:
     assert len(set(links_3["person_id"])) == 2
 
 
+def test_two_people_on_one_address_get_the_same_ids_and_log_whatever_the_row_order() -> None:
+    # two LinkedIn members behind one address are two people, both anchored on the address
+    people = [
+        {"label": slug, "email": "ann@acme.io", "linkedin_url": f"https://linkedin.com/in/{slug}"}
+        for slug in ("ann-lee", "ann-park")
+    ]
+    forward = raw(*people, BO)
+    backward = raw(BO, *reversed(people))
+    links_f, log_f = build_contact_links(forward, None, BUILD_1)
+    links_b, log_b = build_contact_links(backward, None, BUILD_1)
+    ids = ids_by_title(links_f, forward)
+    assert len(set(ids.values())) == 3
+    assert ids == ids_by_title(links_b, backward)
+    assert log_f.equals(log_b)
+    assert log_f["person_id"].to_list() == sorted(ids.values())
+
+
 def test_fields_survive_from_the_most_recent_pull_then_the_most_trusted_source() -> None:
     records = raw(
         {

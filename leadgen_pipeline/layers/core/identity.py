@@ -71,40 +71,108 @@ def _evidence(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
     return evidence.filter(pl.col(id_column).n_unique().over("key_type", "key") == 1)
 
 
+def _candidate_id(anchor: str, salt: int = 0) -> str:
+    return f"p_{hashlib.sha256(f'{anchor}|{salt}'.encode()).hexdigest()[:16]}"
+
+
 def _mint(anchor: str, taken: set[str]) -> str:
     """A new id from the cluster's anchor key: reproducible, and never one already in use."""
     salt = 0
-    while True:
-        digest = hashlib.sha256(f"{anchor}|{salt}".encode()).hexdigest()[:16]
-        candidate = f"p_{digest}"
-        if candidate not in taken:
-            return candidate
+    while (candidate := _candidate_id(anchor, salt)) in taken:
         salt += 1
+    return candidate
+
+
+def _mint_ids(new: pl.DataFrame, in_use: set[str]) -> pl.DataFrame:
+    """(cluster_id, person_id) for clusters without history, `new` sorted by anchor: each id
+    minted from its anchor, the first in anchor order taking the unsalted digest. Only ids
+    that clash (an anchor two clusters share, an id already in use) go through `_mint`."""
+    minted = new.with_columns(
+        pl.Series("person_id", [_candidate_id(a) for a in new["anchor"]], dtype=pl.String)
+    )
+    clash = pl.col("person_id").is_duplicated() | pl.col("person_id").is_in(list(in_use))
+    clean = minted.filter(~clash)
+    taken = in_use | set(clean["person_id"])
+    clashing = minted.filter(clash)
+    salted = [_mint(anchor, taken) for anchor in clashing["anchor"]]
+    taken.update(salted)  # `_mint` needs each salted id taken before the next
+    return pl.concat(
+        [
+            clean.select("cluster_id", "person_id"),
+            clashing.select("cluster_id", pl.Series("person_id", salted, dtype=pl.String)),
+        ]
+    )
+
+
+# past this many rounds of mutual best claims, the rest is settled one claim at a time
+_CLAIM_ROUNDS = 20
+
+
+def _kept_ids(claims: pl.DataFrame) -> pl.DataFrame:
+    """(cluster_id, person_id): each previous id goes to its strongest claimant and each
+    cluster keeps at most one, taking claims greedily by weight, then cluster and person id.
+
+    Set-based: a claim that is the best left both for its cluster and for its person is one
+    the greedy pass takes, so each round takes all of them at once.
+    """
+    remaining = claims.sort(
+        ["weight", "cluster_id", "person_id"], descending=[True, False, False]
+    ).with_row_index("_rank")
+    kept = [remaining.clear().select("cluster_id", "person_id")]
+    for _ in range(_CLAIM_ROUNDS):
+        if remaining.is_empty():
+            break
+        best = pl.col("_rank").min()
+        mutual = remaining.filter(
+            (pl.col("_rank") == best.over("cluster_id"))
+            & (pl.col("_rank") == best.over("person_id"))
+        ).select("cluster_id", "person_id")
+        kept.append(mutual)
+        remaining = remaining.join(mutual, on="cluster_id", how="anti").join(
+            mutual, on="person_id", how="anti"
+        )
+    clusters: set[int] = set()
+    people: set[str] = set()
+    rest = []
+    for cluster, person in remaining.select("cluster_id", "person_id").iter_rows():
+        if cluster not in clusters and person not in people:
+            clusters.add(cluster)
+            people.add(person)
+            rest.append((cluster, person))
+    kept.append(pl.DataFrame(rest, schema=kept[0].schema, orient="row"))
+    return pl.concat(kept)
 
 
 def _anchors(linked: pl.DataFrame) -> pl.DataFrame:
     """Per cluster, the smallest of its strongest keys: what a new id is minted from. A
     cluster with no key at all is anchored on its records' content (a SHA-256 of it), not
-    their file rows, so reordering a file does not change anyone's id."""
+    their file rows, so reordering a file does not change anyone's id. `_tie` (the smallest
+    hash of its records' content) orders two clusters that share an anchor, the same way
+    whatever the row order."""
     anchor = pl.coalesce(
         pl.concat_str(pl.lit("in:"), pl.col("linkedin_slug")),
         pl.concat_str(pl.lit("m:"), pl.col("linkedin_member_key")),
         pl.concat_str(pl.lit("e:"), pl.col("_continuity_email")),
         pl.concat_str(pl.lit("v:"), pl.col("vendor_key")),
     )
-    keyed = linked.group_by("cluster_id").agg(anchor.min().alias("anchor"))
+    content = [c for c in content_columns(linked) if c in RAW_CONTENT]
+    keyed = linked.group_by("cluster_id").agg(
+        anchor.min().alias("anchor"), pl.struct(content).hash(seed=0).min().alias("_tie")
+    )
     keyless = keyed.filter(pl.col("anchor").is_null()).select("cluster_id")
     if keyless.is_empty():
         return keyed
-    records = linked.join(keyless, on="cluster_id")
-    content = [c for c in content_columns(records) if c in RAW_CONTENT]
-    by_content = records.group_by("cluster_id").agg(
-        pl.concat_str(pl.lit("c:"), sha256_column(pl.struct(content).struct.json_encode()))
-        .min()
-        .alias("content_anchor")
+    by_content = (
+        linked.join(keyless, on="cluster_id")
+        .group_by("cluster_id")
+        .agg(
+            pl.concat_str(pl.lit("c:"), sha256_column(pl.struct(content).struct.json_encode()))
+            .min()
+            .alias("content_anchor")
+        )
     )
     return keyed.join(by_content, on="cluster_id", how="left").select(
-        "cluster_id", pl.coalesce("anchor", "content_anchor").alias("anchor")
+        "cluster_id", pl.coalesce("anchor", "content_anchor").alias("anchor"), "_tie"
     )
 
 
@@ -139,95 +207,98 @@ def assign_person_ids(
             .group_by("cluster_id", "person_id")
             .agg(pl.col("w").sum().alias("weight"))
         )
-    # each previous id goes to its strongest claimant; each cluster keeps one previous id
-    ordered = claims.sort(["weight", "cluster_id", "person_id"], descending=[True, False, False])
-    kept: dict[int, str] = {}
-    taken: set[str] = set()
-    for cluster, person, _ in ordered.iter_rows():
-        if cluster not in kept and person not in taken:
-            kept[cluster] = person
-            taken.add(person)
-    anchors = dict(_anchors(linked).iter_rows())  # needs _continuity_email
-    all_ids = taken | (set(previous["person_id"].unique()) if previous is not None else set())
-    ids: dict[int, str] = {}
-    new_clusters = []
-    for cluster in sorted(anchors, key=lambda c: anchors[c]):
-        if cluster in kept:
-            ids[cluster] = kept[cluster]
-        else:
-            ids[cluster] = _mint(anchors[cluster], all_ids)
-            all_ids.add(ids[cluster])
-            new_clusters.append(cluster)
-    with_ids = linked.drop("_continuity_email").with_columns(
-        pl.col("cluster_id").replace_strict(ids, return_dtype=pl.String).alias("person_id")
+    kept = _kept_ids(claims)
+    new = (
+        _anchors(linked)
+        .join(kept, on="cluster_id", how="anti")
+        .sort("anchor", "_tie", "cluster_id")
     )
-    log = _merge_log(claims, kept, ids, new_clusters, sizes, previous, built_at)
+    earlier = set(previous["person_id"]) if previous is not None else set()
+    in_use = set(kept["person_id"]) | earlier
+    minted = _mint_ids(new, in_use)
+    ids = pl.concat([kept, minted])
+    with_ids = linked.drop("_continuity_email").join(
+        ids, on="cluster_id", how="left", maintain_order="left"
+    )
+    log = _merge_log(claims, kept, minted, ids, sizes, previous, built_at)
     return with_ids, log
+
+
+_EVENT_ORDER = {"merge": 0, "split": 1, "new": 2, "retire": 3}
 
 
 def _merge_log(
     claims: pl.DataFrame,
-    kept: dict[int, str],
-    ids: dict[int, str],
-    new_clusters: list[int],
+    kept: pl.DataFrame,
+    minted: pl.DataFrame,
+    ids: pl.DataFrame,
     sizes: pl.DataFrame,
     previous: pl.DataFrame | None,
     built_at: datetime,
 ) -> pl.DataFrame:
-    size = dict(sizes.iter_rows())
-    rows: list[dict] = []
-    claimed_by = claims.group_by("person_id").agg(pl.col("cluster_id").unique())
-    claims_of = dict(claims.group_by("cluster_id").agg(pl.col("person_id")).iter_rows())
-    for cluster, person in kept.items():
-        absorbed = sorted(set(claims_of.get(cluster, [])) - {person})
-        if absorbed:
-            rows.append(
-                {
-                    "event": "merge",
-                    "person_id": person,
-                    "related_person_ids": absorbed,
-                    "records": size[cluster],
-                    "detail": f"took over {len(absorbed)} earlier person(s) sharing its keys",
-                }
-            )
-    for person, clusters in claimed_by.iter_rows():
-        heirs = sorted(ids[c] for c in clusters if ids[c] != person)
-        if len(clusters) > 1 and heirs:
-            rows.append(
-                {
-                    "event": "split",
-                    "person_id": person,
-                    "related_person_ids": heirs,
-                    "records": None,
-                    "detail": "its records now resolve to more than one person",
-                }
-            )
-    for cluster in new_clusters:
-        rows.append(
-            {
-                "event": "new",
-                "person_id": ids[cluster],
-                "related_person_ids": [],
-                "records": size[cluster],
-                "detail": None,
-            }
+    """This build's merges, splits, new and retired people, one row each, in a fixed order."""
+    absorbed = pl.col("person_id").filter(pl.col("person_id") != pl.col("_kept")).unique().sort()
+    merges = (
+        claims.join(kept.rename({"person_id": "_kept"}), on="cluster_id")
+        .group_by("cluster_id", "_kept")
+        .agg(absorbed.alias("related_person_ids"))
+        .filter(pl.col("related_person_ids").list.len() > 0)
+        .join(sizes, on="cluster_id")
+        .select(
+            pl.lit("merge").alias("event"),
+            pl.col("_kept").alias("person_id"),
+            "related_person_ids",
+            "records",
+            pl.format(
+                "took over {} earlier person(s) sharing its keys",
+                pl.col("related_person_ids").list.len(),
+            ).alias("detail"),
         )
+    )
+    heirs = pl.col("_heir").filter(pl.col("_heir") != pl.col("person_id")).unique().sort()
+    splits = (
+        claims.select("cluster_id", "person_id")
+        .unique()
+        .join(ids.rename({"person_id": "_heir"}), on="cluster_id")
+        .group_by("person_id")
+        .agg(pl.len().alias("_clusters"), heirs.alias("related_person_ids"))
+        .filter((pl.col("_clusters") > 1) & (pl.col("related_person_ids").list.len() > 0))
+        .select(
+            pl.lit("split").alias("event"),
+            "person_id",
+            "related_person_ids",
+            pl.lit(None, dtype=pl.Int64).alias("records"),
+            pl.lit("its records now resolve to more than one person").alias("detail"),
+        )
+    )
+    new = minted.join(sizes, on="cluster_id").select(
+        pl.lit("new").alias("event"),
+        "person_id",
+        pl.lit([], dtype=pl.List(pl.String)).alias("related_person_ids"),
+        "records",
+        pl.lit(None, dtype=pl.String).alias("detail"),
+    )
+    events = [merges, splits, new]
     if previous is not None and previous.height:
-        survivors = set(ids.values()) | set(claims["person_id"])
-        for person in sorted(set(previous["person_id"]) - survivors):
-            rows.append(
-                {
-                    "event": "retire",
-                    "person_id": person,
-                    "related_person_ids": [],
-                    "records": 0,
-                    "detail": "none of its records or keys remain",
-                }
+        survivors = pl.concat([ids["person_id"], claims["person_id"]])
+        events.append(
+            previous.select(pl.col("person_id").unique())
+            .filter(~pl.col("person_id").is_in(survivors.implode()))
+            .select(
+                pl.lit("retire").alias("event"),
+                "person_id",
+                pl.lit([], dtype=pl.List(pl.String)).alias("related_person_ids"),
+                pl.lit(0, dtype=pl.Int64).alias("records"),
+                pl.lit("none of its records or keys remain").alias("detail"),
             )
-    log = pl.DataFrame(rows, schema={k: v for k, v in MERGE_LOG_SCHEMA.items() if k != "built_at"})
-    return log.with_columns(
-        pl.lit(built_at).cast(pl.Datetime("us", "UTC")).alias("built_at")
-    ).select(list(MERGE_LOG_SCHEMA))
+        )
+    schema = {k: v for k, v in MERGE_LOG_SCHEMA.items() if k != "built_at"}
+    log = pl.concat([frame.cast(schema) for frame in events])  # type: ignore[arg-type]
+    return (
+        log.sort(pl.col("event").replace_strict(_EVENT_ORDER), "person_id")
+        .with_columns(pl.lit(built_at).cast(pl.Datetime("us", "UTC")).alias("built_at"))
+        .select(list(MERGE_LOG_SCHEMA))
+    )
 
 
 LINK_COLUMNS = (
