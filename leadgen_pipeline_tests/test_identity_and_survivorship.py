@@ -9,7 +9,7 @@ import polars as pl
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.keys import email_match_key, scalar
 from leadgen_pipeline.layers.compliance.suppressions import person_suppressions
-from leadgen_pipeline.layers.core.identity import build_contact_links
+from leadgen_pipeline.layers.core.identity import assign_person_ids, build_contact_links
 from leadgen_pipeline.layers.core.resolve import link_records
 from leadgen_pipeline.layers.core.survivorship import flag_stale, survive_contacts
 from leadgen_pipeline.layers.raw.canonical import conform
@@ -104,21 +104,35 @@ def test_merges_and_splits_are_logged() -> None:
     assert len(set(links_3["person_id"])) == 2
 
 
-def test_two_people_on_one_address_get_the_same_ids_and_log_whatever_the_row_order() -> None:
-    # two LinkedIn members behind one address are two people, both anchored on the address
-    people = [
-        {"label": slug, "email": "ann@acme.io", "linkedin_url": f"https://linkedin.com/in/{slug}"}
-        for slug in ("ann-lee", "ann-park")
-    ]
-    forward = raw(*people, BO)
-    backward = raw(BO, *reversed(people))
-    links_f, log_f = build_contact_links(forward, None, BUILD_1)
-    links_b, log_b = build_contact_links(backward, None, BUILD_1)
-    ids = ids_by_title(links_f, forward)
+def _clusters(*rows: tuple[int, str, str]) -> pl.DataFrame:
+    """`link_records` output for (cluster, title, address) rows: one record each."""
+    return pl.DataFrame(
+        [
+            {"cluster_id": cluster, "title": title, "email_key": email, "email_is_role": False,
+             "record_key": f"s1|apollo/{title}.csv#1", "source_file": f"apollo/{title}.csv"}
+            for cluster, title, email in rows
+        ]
+    ).with_columns(
+        pl.lit(None, dtype=pl.String).alias(key)
+        for key in ("linkedin_slug", "linkedin_member_key", "vendor_key")
+    )  # fmt: skip
+
+
+def test_two_clusters_anchored_on_one_address_get_two_ids_whatever_the_order() -> None:
+    # two people behind one address (the linker kept them apart on other evidence)
+    rows = [(1, "lee", "ann@acme.io"), (2, "park", "ann@acme.io"), (3, "bo", "bo@acme.io")]
+    forward, log_f = assign_person_ids(_clusters(*rows), None, BUILD_1)
+    # the same records, listed and numbered the other way round
+    renumbered = [(4 - cluster, title, email) for cluster, title, email in reversed(rows)]
+    backward, log_b = assign_person_ids(_clusters(*renumbered), None, BUILD_1)
+    ids = dict(forward.select("title", "person_id").iter_rows())
     assert len(set(ids.values())) == 3
-    assert ids == ids_by_title(links_b, backward)
+    assert ids == dict(backward.select("title", "person_id").iter_rows())
     assert log_f.equals(log_b)
     assert log_f["person_id"].to_list() == sorted(ids.values())
+    # an id already in use is never minted again: a second build keeps all three
+    again, log = assign_person_ids(_clusters(*rows), forward, BUILD_2)
+    assert dict(again.select("title", "person_id").iter_rows()) == ids and log.is_empty()
 
 
 def test_fields_survive_from_the_most_recent_pull_then_the_most_trusted_source() -> None:

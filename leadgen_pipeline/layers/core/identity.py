@@ -94,8 +94,10 @@ def _mint_ids(new: pl.DataFrame, in_use: set[str]) -> pl.DataFrame:
     clean = minted.filter(~clash)
     taken = in_use | set(clean["person_id"])
     clashing = minted.filter(clash)
-    salted = [_mint(anchor, taken) for anchor in clashing["anchor"]]
-    taken.update(salted)  # `_mint` needs each salted id taken before the next
+    salted = []
+    for anchor in clashing["anchor"]:  # in anchor order: each id is taken before the next
+        salted.append(_mint(anchor, taken))
+        taken.add(salted[-1])
     return pl.concat(
         [
             clean.select("cluster_id", "person_id"),
