@@ -430,11 +430,9 @@ def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.
     )
 
 
-def mark_suppressed(
-    people: pl.DataFrame, linked: pl.DataFrame, suppressions: pl.DataFrame
-) -> pl.DataFrame:
-    """`people` with `suppressed` and `suppression_kinds`, from every record of each person."""
-    hits = person_suppressions(linked, suppressions)
+def mark_suppressed(people: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
+    """`people` with `suppressed` and `suppression_kinds`, from `person_suppressions` (every
+    record of each person)."""
     return people.join(hits, on="person_id", how="left").with_columns(
         pl.col("suppression_kinds").is_not_null().alias("suppressed"),
         pl.col("suppression_kinds").fill_null([]),

@@ -247,7 +247,8 @@ def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult
     with duckdb.get_connection() as con:
         linked = linked_records(con)
         people = flag_stale(survive_contacts(linked, trust), inputs.now())
-        people = mark_suppressed(people, linked, store.read_table(con, "compliance.suppressions"))
+        hits = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
+        people = mark_suppressed(people, hits)
         store.write_table(con, "core.contacts", people)
         metadata = table_metadata(
             con,
@@ -259,7 +260,7 @@ def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult
         )
         checks = [
             person_id_unique(con),
-            suppression_survives_merge(con, linked),
+            suppression_survives_merge(con, hits),
             contract_result(con, CONTACTS, Contacts),
         ]
     return dg.MaterializeResult(metadata=metadata, check_results=checks)
@@ -278,10 +279,10 @@ def person_id_unique(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
 
 
 def suppression_survives_merge(
-    con: duckdb.DuckDBPyConnection, linked: pl.DataFrame
+    con: duckdb.DuckDBPyConnection, hits: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    """Against the stored table: every person with a suppressed record is suppressed."""
-    hits = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
+    """Against the stored table: every person with a suppressed record (`hits`, from
+    `person_suppressions`) is suppressed."""
     people = store.read_table(con, "core.contacts").select("person_id", "suppressed")
     leaked = hits.join(people, on="person_id").filter(~pl.col("suppressed"))
     return dg.AssetCheckResult(
