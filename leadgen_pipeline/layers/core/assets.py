@@ -26,7 +26,11 @@ from leadgen_pipeline.layers.compliance.suppressions import (
 )
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts, MergeLog
-from leadgen_pipeline.layers.core.links import LINK_KEYS, link_and_erase, linked_records
+from leadgen_pipeline.layers.core.links import (
+    link_and_erase,
+    link_coverage,
+    linked_records,
+)
 from leadgen_pipeline.layers.core.survivorship import (
     LINEAGE_FIELDS,
     flag_stale,
@@ -169,16 +173,16 @@ def link_records_and_erase(
 
 
 def every_raw_record_linked_once(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
-    raw = history.read_raw_union(con).select(LINK_KEYS)
-    links = store.read_table(con, "core.contact_links")
-    unlinked = raw.join(links, on=LINK_KEYS, how="anti").height
-    linked_twice = links.select(LINK_KEYS).is_duplicated().sum()
-    orphans = links.join(raw, on=LINK_KEYS, how="anti").height
+    coverage = link_coverage(con)
     return dg.AssetCheckResult(
         asset_key=CONTACT_LINKS,
         check_name="every_raw_record_linked_once",
-        passed=unlinked == linked_twice == orphans == 0,
-        metadata={"unlinked": unlinked, "linked_twice": int(linked_twice), "orphans": orphans},
+        passed=coverage.exact,
+        metadata={
+            "unlinked": coverage.unlinked,
+            "linked_twice": coverage.linked_twice,
+            "orphans": coverage.orphans,
+        },
     )
 
 

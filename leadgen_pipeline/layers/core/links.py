@@ -36,6 +36,35 @@ def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
+class LinkCoverage:
+    """How `core.contact_links` covers the raw records of the latest pulls."""
+
+    unlinked: int  # raw records without a link
+    linked_twice: int  # links in a group of two or more for one raw record
+    orphans: int  # links to no raw record
+
+    @property
+    def exact(self) -> bool:
+        return self.unlinked == self.linked_twice == self.orphans == 0
+
+
+def link_coverage(con: duckdb.DuckDBPyConnection) -> LinkCoverage:
+    """Counted in DuckDB on the three lineage columns alone, so no table is read whole."""
+    history.ensure_raw_layer(con)
+    keys = ", ".join(LINK_KEYS)
+    ((unlinked, linked_twice, orphans),) = con.execute(
+        f"""with raw as ({history.raw_union_sql(LINK_KEYS)}),
+                links as (select {keys} from core.contact_links)
+            select
+                (select count(*) from raw anti join links using ({keys})),
+                (select coalesce(sum(n), 0) from
+                    (select count(*) as n from links group by {keys} having count(*) > 1)),
+                (select count(*) from links anti join raw using ({keys}))"""
+    ).fetchall()
+    return LinkCoverage(int(unlinked), int(linked_twice), int(orphans))
+
+
+@dataclass(frozen=True)
 class UnionBuild:
     links: pl.DataFrame  # `core.contact_links` as written: no erased person in it
     log: pl.DataFrame  # this build's `core.merge_log` rows

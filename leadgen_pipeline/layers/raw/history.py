@@ -8,6 +8,7 @@ pull. Every write is one transaction: a killed run leaves the previous snapshot 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 
 import duckdb
@@ -168,8 +169,14 @@ def conservation_gaps(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFra
     )
 
 
+def raw_union_sql(columns: Sequence[str] = ("*",)) -> str:
+    """SQL for the latest pull of every source as one relation of canonical records, with
+    only `columns` (so DuckDB reads no other column). Run `ensure_raw_layer` first."""
+    select = ", ".join(columns)
+    return " union all ".join(f"select {select} from raw.{source}" for source in SOURCES)
+
+
 def read_raw_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest pull of every source as one frame of canonical records."""
     ensure_raw_layer(con)
-    union = " union all ".join(f"select * from raw.{source}" for source in SOURCES)
-    return in_utc(con.sql(union).pl())
+    return in_utc(con.sql(raw_union_sql()).pl())
