@@ -22,6 +22,7 @@ from leadgen_pipeline_tests.builds import PROJECT, Build
 SINGLE_ASSETS = {
     "verify/email_checks": ["verify/ledger"],
     "core/erasure_log": ["core/contact_links"],
+    "core/accounts": ["core/contacts"],
     "score/score_history": ["score/lead_scores"],
     "feedback/win_rates": ["feedback/feature_lift", "feedback/source_costs"],
 }

@@ -220,22 +220,42 @@ def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.Asset
     )
 
 
-@dg.asset(
-    key=CONTACTS,
-    group_name=GROUP,
-    kinds={"duckdb", "polars"},
-    owners=["team:data-engineering"],
-    deps=[CONTACT_LINKS, *RAW_SOURCES, SUPPRESSIONS],
-    description=(
-        "One row per person: the deduplicated union of every source. Each field survives "
-        "from the most recent pull of the most trusted source (`trust_rank`), in units: the "
-        "name from one record, title and seniority together from one record at the "
-        "surviving employer (a title-less row there never wipes a title), the phone read in "
-        "its own record's country; `lineage` names the source, file, row and "
-        "snapshot of every surviving value. A person any of whose records is suppressed is "
-        "suppressed (consent survives merges); one whose newest pull is over 90 days old is "
-        "`stale` and not routable until refreshed."
-    ),
+CONTACTS_DESCRIPTION = (
+    "One row per person: the deduplicated union of every source. Each field survives "
+    "from the most recent pull of the most trusted source (`trust_rank`), in units: the "
+    "name from one record, title and seniority together from one record at the "
+    "surviving employer (a title-less row there never wipes a title), the phone read in "
+    "its own record's country; `lineage` names the source, file, row and "
+    "snapshot of every surviving value. A person any of whose records is suppressed is "
+    "suppressed (consent survives merges); one whose newest pull is over 90 days old is "
+    "`stale` and not routable until refreshed. Built in one step with `core/accounts`, "
+    "which reads the same linked records."
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            CONTACTS,
+            group_name=GROUP,
+            kinds={"duckdb", "polars"},
+            owners=["team:data-engineering"],
+            deps=[CONTACT_LINKS, *RAW_SOURCES, SUPPRESSIONS],
+            description=CONTACTS_DESCRIPTION,
+        ),
+        dg.AssetSpec(
+            ACCOUNTS,
+            group_name=GROUP,
+            kinds={"duckdb", "polars"},
+            owners=["team:data-engineering"],
+            deps=[CONTACT_LINKS, *RAW_SOURCES],
+            description=(
+                "One row per company, keyed by registrable domain: firmographics and funding "
+                "by the same survivorship as people, and how many people were seen there. "
+                "Built in one step with `core/contacts`."
+            ),
+        ),
+    ],
     check_specs=[
         check(CONTACTS, "person_id_unique", "one row per person"),
         check(
@@ -244,30 +264,39 @@ def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.Asset
             "every person with a suppressed record is suppressed",
         ),
         contract_spec(CONTACTS, Contacts),
+        contract_spec(ACCOUNTS, Accounts),
     ],
+    can_subset=True,
 )
-def contacts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
+@built_together
+def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs):
+    # one read of the linked records (the raw union joined to the links) for both tables
     trust = load_source_manifest(inputs.manifest_path).trust_ranks()
     with duckdb.get_connection() as con:
         linked = linked_records(con)
         people = flag_stale(survive_contacts(linked, trust), inputs.now())
         hits = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
         people = mark_suppressed(people, hits)
-        store.write_table(con, "core.contacts", people)
-        metadata = table_metadata(
-            con,
-            "core.contacts",
-            suppressed=int(people["suppressed"].sum()),
-            stale=int(people["stale"].sum()),
-            multi_source=int((people["sources"].list.len() > 1).sum()),
-            **{"dagster/column_lineage": _column_lineage()},
+        companies = survive_accounts(linked, trust)
+        store.write_tables(con, {"core.contacts": people, "core.accounts": companies})
+        yield dg.MaterializeResult(
+            asset_key=CONTACTS,
+            metadata=table_metadata(
+                con,
+                "core.contacts",
+                suppressed=int(people["suppressed"].sum()),
+                stale=int(people["stale"].sum()),
+                multi_source=int((people["sources"].list.len() > 1).sum()),
+                **{"dagster/column_lineage": _column_lineage()},
+            ),
         )
-        checks = [
-            person_id_unique(con),
-            suppression_survives_merge(con, hits),
-            contract_result(con, CONTACTS, Contacts),
-        ]
-    return dg.MaterializeResult(metadata=metadata, check_results=checks)
+        yield dg.MaterializeResult(
+            asset_key=ACCOUNTS, metadata=table_metadata(con, "core.accounts")
+        )
+        yield person_id_unique(con)
+        yield suppression_survives_merge(con, hits)
+        yield contract_result(con, CONTACTS, Contacts)
+        yield contract_result(con, ACCOUNTS, Accounts)
 
 
 def person_id_unique(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
@@ -297,25 +326,4 @@ def suppression_survives_merge(
     )
 
 
-@dg.asset(
-    key=ACCOUNTS,
-    group_name=GROUP,
-    kinds={"duckdb", "polars"},
-    owners=["team:data-engineering"],
-    deps=[CONTACT_LINKS, *RAW_SOURCES],
-    description=(
-        "One row per company, keyed by registrable domain: firmographics and funding by "
-        "the same survivorship as people, and how many people were seen there."
-    ),
-    check_specs=[contract_spec(ACCOUNTS, Accounts)],
-)
-def accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
-    trust = load_source_manifest(inputs.manifest_path).trust_ranks()
-    with duckdb.get_connection() as con:
-        store.write_table(con, "core.accounts", survive_accounts(linked_records(con), trust))
-        metadata = table_metadata(con, "core.accounts")
-        contract = contract_result(con, ACCOUNTS, Accounts)
-    return dg.MaterializeResult(metadata=metadata, check_results=[contract])
-
-
-defs = dg.Definitions(assets=[link_records_and_erase, contacts, accounts])
+defs = dg.Definitions(assets=[link_records_and_erase, contacts_and_accounts])
