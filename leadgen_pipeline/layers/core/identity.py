@@ -136,7 +136,7 @@ def _kept_ids(claims: pl.DataFrame) -> pl.DataFrame:
     clusters: set[int] = set()
     people: set[str] = set()
     rest = []
-    for cluster, person in remaining.select("cluster_id", "person_id").iter_rows():
+    for cluster, person in remaining.sort("_rank").select("cluster_id", "person_id").iter_rows():
         if cluster not in clusters and person not in people:
             clusters.add(cluster)
             people.add(person)
@@ -295,7 +295,7 @@ def _merge_log(
             )
         )
     schema = {k: v for k, v in MERGE_LOG_SCHEMA.items() if k != "built_at"}
-    log = pl.concat([frame.cast(schema) for frame in events])  # type: ignore[arg-type]
+    log = pl.concat([frame.cast(schema) for frame in events])
     return (
         log.sort(pl.col("event").replace_strict(_EVENT_ORDER), "person_id")
         .with_columns(pl.lit(built_at).cast(pl.Datetime("us", "UTC")).alias("built_at"))
