@@ -7,6 +7,7 @@ import fcntl
 import functools
 import json
 import shutil
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,11 +144,22 @@ def shared_build(
     Tests read the shared store only; one that changes it works on a `Build.copy_to`."""
     folder = shared_root / name
     summary_file = folder / "run_summary.json"
+    failure_file = shared_root / f"{name}.failed"  # so a failed build is reported, not redone
     with (shared_root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if failure_file.exists():
+            raise RuntimeError(
+                f"the shared {name!r} build failed earlier in this session:\n"
+                f"{failure_file.read_text()}"
+            )
         if not summary_file.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            summary = make(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            try:
+                summary = make(folder)
+            except BaseException:
+                failure_file.write_text(traceback.format_exc())
+                raise
             summary_file.write_text(json.dumps(dataclasses.asdict(summary)))
     summary = RunSummary(**json.loads(summary_file.read_text()))
     return Build(folder, folder / inbox), summary
