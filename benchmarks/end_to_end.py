@@ -145,11 +145,11 @@ def offline_env(home: Path, store: Path, inbox: Path) -> dict[str, str]:
 
 
 def step_times(home: Path) -> dict[str, Any]:
-    """The one run in the instance at `home`: its time, and each step's time and assets."""
+    """The latest run in the instance at `home`: its time, and each step's time and assets."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        (run,) = instance.get_runs()
+        run = instance.get_runs(limit=1)[0]  # the latest run (the only one, in this script)
         entries = instance.all_logs(run.run_id)
     started: dict[str, float] = {}
     steps: dict[str, dict[str, Any]] = {}

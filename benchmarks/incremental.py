@@ -1,0 +1,178 @@
+"""Incremental-refresh benchmark: what a rebuild costs after 1% more source records arrive.
+
+For each `--records` size it takes the end-to-end benchmark's cached inbox (generated once
+under `benchmarks/.work/`), copies it, and in one fresh DuckDB file and Dagster instance:
+
+1. full: the README's command, `dagster asset materialize --select '*'`, offline providers;
+2. the new records: `--fraction` (default 1%) of the inbox's source records as one more
+   Apollo export, `apollo-contacts-export-<as_of>-incremental.csv`, cut from the Apollo export
+   of a second inbox the generator writes with another seed (other people, the same vendor
+   format), dated like the newest Apollo export;
+3. incremental: the same command again, on the same store and instance.
+
+Reported: both runs' wall time (CLI start-up included) and steps, their ratio, and the rows
+each paid ledger gained in each run (`verify.verdicts`, `verify.call_intents`,
+`enrich.research_ledger`, `enrich.research_answers`), so a rerun that pays again for
+addresses or accounts it already knew shows. Usage:
+
+    python benchmarks/incremental.py --records 100000
+    python benchmarks/incremental.py --records 100000 1000000 --fraction 0.01
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from end_to_end import (
+    PROJECT,
+    SEED,
+    WORK,
+    inbox_for,
+    offline_env,
+    run_measured,
+    source_records,
+    step_label,
+    step_times,
+)
+
+LEDGERS = (
+    "verify.verdicts",
+    "verify.call_intents",
+    "enrich.research_ledger",
+    "enrich.research_answers",
+)
+OTHER_SEED = SEED + 1000
+
+
+def ledger_rows(store: Path) -> dict[str, int]:
+    """Rows in each paid ledger of the store (0 where a table is not there)."""
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        return {
+            t: (con.execute(f"select count(*) from {t}").fetchone()[0] if t in present else 0)
+            for t in LEDGERS
+        }
+
+
+def add_apollo_export(inbox: Path, rows: int, scratch: Path) -> Path:
+    """Write `rows` Apollo records of other people into `inbox` as one more export."""
+    people = rows * 5 + 200  # the newest Apollo export holds about a fifth of the people
+    other = scratch / "other-inbox"
+    subprocess.run(
+        [sys.executable, "-m", "leadgen_pipeline.demo.generator", "--out", str(other),
+         "--people", str(people), "--seed", str(OTHER_SEED)],
+        check=True, cwd=PROJECT, capture_output=True,
+    )  # fmt: skip
+    source = max((other / "apollo").glob("apollo-contacts-export-*.csv"))
+    newest = max((inbox / "apollo").glob("apollo-contacts-export-*.csv"))
+    as_of = json.loads((inbox / "_manifest.json").read_text())["as_of"]
+    target = inbox / "apollo" / f"apollo-contacts-export-{as_of}-incremental.csv"
+    with source.open(newline="", encoding="utf-8") as src:
+        reader = csv.reader(src)
+        header = next(reader)
+        body = [row for _, row in zip(range(rows), reader, strict=False)]
+    if len(body) < rows:
+        raise SystemExit(f"{source} holds {len(body)} records, {rows} wanted")
+    with target.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(body)
+    shutil.copystat(newest, target)  # the pull date may come from the file's time
+    return target
+
+
+def materialise(home: Path, store: Path, inbox: Path) -> dict[str, Any]:
+    command = [
+        sys.executable, "-m", "dagster", "asset", "materialize", "--select", "*",
+        "-m", "leadgen_pipeline.definitions",
+    ]  # fmt: skip
+    measured = run_measured(command, offline_env(home, store, inbox))
+    measured.pop("stdout")
+    return measured | step_times(home)
+
+
+def measure(records: int, fraction: float) -> dict[str, Any]:
+    cached = inbox_for(records)
+    with tempfile.TemporaryDirectory(dir=WORK, prefix="incremental-") as tmp:
+        folder = Path(tmp)
+        inbox = folder / "inbox"
+        shutil.copytree(cached, inbox)
+        home, store = folder / "dagster_home", folder / "leadgen.duckdb"
+        home.mkdir()
+        (home / "dagster.yaml").write_text((PROJECT / "data/.dagster/dagster.yaml").read_text())
+        before = ledger_rows(store) if store.exists() else dict.fromkeys(LEDGERS, 0)
+        full = materialise(home, store, inbox)
+        after_full = ledger_rows(store)
+        added = round(source_records(cached) * fraction)
+        add_apollo_export(inbox, added, folder)
+        again = materialise(home, store, inbox)
+        after_again = ledger_rows(store)
+    return {
+        "records": source_records(cached),
+        "added_records": added,
+        "full": full,
+        "incremental": again,
+        "ledger_rows_added": {
+            "full": {t: after_full[t] - before[t] for t in LEDGERS},
+            "incremental": {t: after_again[t] - after_full[t] for t in LEDGERS},
+        },
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    full, again = result["full"], result["incremental"]
+    ratio = again["wall_seconds"] / full["wall_seconds"]
+    print(f"\n## {result['records']:,} source records, {result['added_records']:,} added\n")
+    print("| run | wall s | run s | status |")
+    print("|---|---|---|---|")
+    for label, run in (("full", full), ("incremental", again)):
+        print(f"| {label} | {run['wall_seconds']:.1f} | {run['run_seconds']:.1f} | "
+              f"{run['status']} |")  # fmt: skip
+    print(f"\nincremental / full: {ratio:.2f} (target <= 0.10 -> "
+          f"{'met' if ratio <= 0.10 else 'NOT met'})")  # fmt: skip
+    print("\nledger rows added (full -> incremental): " + ", ".join(
+        f"{t} {result['ledger_rows_added']['full'][t]:,} -> "
+        f"{result['ledger_rows_added']['incremental'][t]:,}" for t in LEDGERS))  # fmt: skip
+    print("\n| step | full s | incremental s |")
+    print("|---|---|---|")
+    steps = sorted(full["steps"], key=lambda k: -full["steps"][k].get("seconds", 0.0))
+    for key in steps:
+        label = step_label(key, full["steps"][key])
+        later = again["steps"].get(key, {}).get("seconds", float("nan"))
+        print(f"| {label} | {full['steps'][key].get('seconds', 0.0):.2f} | {later:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--fraction", type=float, default=0.01)
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    results = []
+    for records in args.records:
+        started = time.perf_counter()
+        results.append(measure(records, args.fraction))
+        print(f"{records:,}: {time.perf_counter() - started:.0f} s", flush=True)
+        report(results[-1])
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (WORK / f"incremental-{stamp}.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
