@@ -146,11 +146,13 @@ def _kept_ids(claims: pl.DataFrame) -> pl.DataFrame:
 
 
 def _anchors(linked: pl.DataFrame) -> pl.DataFrame:
-    """Per cluster, the smallest of its strongest keys: what a new id is minted from. A
-    cluster with no key at all is anchored on its records' content (a SHA-256 of it), not
-    their file rows, so reordering a file does not change anyone's id. `_tie` (the smallest
-    hash of its records' content) orders two clusters that share an anchor, the same way
-    whatever the row order."""
+    """Per cluster, what a new id is minted from: the smallest, as text, of its records'
+    anchor keys, each record's strongest key with its type in front (`in:` LinkedIn slug,
+    `m:` member id, `e:` address, `v:` vendor id), so an address can anchor a cluster that
+    also holds a slug (`e:` sorts before `in:`). A cluster with no key at all is anchored on
+    its records' content (a SHA-256 of it), not their file rows, so reordering a file does
+    not change anyone's id. `_tie` (the smallest hash of its records' content) orders two
+    clusters that share an anchor, the same way whatever the row order."""
     anchor = pl.coalesce(
         pl.concat_str(pl.lit("in:"), pl.col("linkedin_slug")),
         pl.concat_str(pl.lit("m:"), pl.col("linkedin_member_key")),
