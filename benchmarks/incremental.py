@@ -37,11 +37,10 @@ from end_to_end import (
     SEED,
     WORK,
     inbox_for,
-    offline_env,
-    run_measured,
+    materialise,
+    new_instance,
     source_records,
     step_label,
-    step_times,
 )
 
 LEDGERS = (
@@ -97,16 +96,6 @@ def add_apollo_export(inbox: Path, rows: int, scratch: Path) -> Path:
     return target
 
 
-def materialise(home: Path, store: Path, inbox: Path) -> dict[str, Any]:
-    command = [
-        sys.executable, "-m", "dagster", "asset", "materialize", "--select", "*",
-        "-m", "leadgen_pipeline.definitions",
-    ]  # fmt: skip
-    measured = run_measured(command, offline_env(home, store, inbox))
-    measured.pop("stdout")
-    return measured | step_times(home)
-
-
 def measure(records: int, fraction: float) -> dict[str, Any]:
     cached = inbox_for(records)
     with tempfile.TemporaryDirectory(dir=WORK, prefix="incremental-") as tmp:
@@ -114,8 +103,7 @@ def measure(records: int, fraction: float) -> dict[str, Any]:
         inbox = folder / "inbox"
         shutil.copytree(cached, inbox)
         home, store = folder / "dagster_home", folder / "leadgen.duckdb"
-        home.mkdir()
-        (home / "dagster.yaml").write_text((PROJECT / "data/.dagster/dagster.yaml").read_text())
+        new_instance(home)
         before = ledger_rows(store) if store.exists() else dict.fromkeys(LEDGERS, 0)
         full = materialise(home, store, inbox)
         after_full = ledger_rows(store)
