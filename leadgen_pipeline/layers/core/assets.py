@@ -1,11 +1,14 @@
 """The core layer: the deduplicated union, one row per person, and every record's link."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.checks import (
+    StepResult,
     built_together,
     check,
     contract_result,
@@ -269,7 +272,7 @@ CONTACTS_DESCRIPTION = (
     can_subset=True,
 )
 @built_together
-def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs):
+def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> Iterator[StepResult]:
     # one read of the linked records (the raw union joined to the links) for both tables
     trust = load_source_manifest(inputs.manifest_path).trust_ranks()
     with duckdb.get_connection() as con:
