@@ -384,15 +384,14 @@ def measure_union_path(records: pl.DataFrame) -> dict[str, float]:
 
     from leadgen_pipeline.layers.config.provenance import load_source_manifest
     from leadgen_pipeline.layers.core.identity import build_contact_links
-    from leadgen_pipeline.layers.core.links import LINK_KEYS
+    from leadgen_pipeline.layers.core.links import join_links
     from leadgen_pipeline.layers.core.survivorship import survive_accounts, survive_contacts
 
     trust = load_source_manifest(HERE.parent / "data/sources.yaml").trust_ranks()
     started = time.perf_counter()
     links, _ = build_contact_links(records, None, datetime(2026, 11, 20, tzinfo=UTC))
     linked_at = time.perf_counter()
-    added = [c for c in links.columns if c not in records.columns]
-    linked = records.join(links.select(*LINK_KEYS, *added), on=LINK_KEYS)
+    linked = join_links(records, links)
     survive_contacts(linked, trust)
     contacts_at = time.perf_counter()
     survive_accounts(linked, trust)

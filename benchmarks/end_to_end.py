@@ -149,7 +149,7 @@ def step_times(home: Path) -> dict[str, Any]:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        run = instance.get_runs(limit=1)[0]  # the latest run (the only one, in this script)
+        run = instance.get_runs(limit=1)[0]  # newest first
         entries = instance.all_logs(run.run_id)
     started: dict[str, float] = {}
     steps: dict[str, dict[str, Any]] = {}

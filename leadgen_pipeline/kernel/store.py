@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,14 +59,16 @@ def write_tables(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFra
         for table, frame in frames.items():
             with registered(con, frame) as name:
                 con.execute(f'create schema if not exists "{table.split(".")[0]}"')
-                con.execute(
-                    f"create or replace table {quote_table(table)} as select * from {name}"
-                )
+                con.execute(f"create or replace table {quote_table(table)} as select * from {name}")
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
-    """The whole table as a frame, its timestamps in UTC whatever the session time zone."""
-    return in_utc(con.sql(f"select * from {quote_table(table)}").pl())
+def read_table(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The table (only `columns`, when given: DuckDB reads no other) as a frame, its
+    timestamps in UTC whatever the session time zone."""
+    select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    return in_utc(con.sql(f"select {select} from {quote_table(table)}").pl())
 
 
 def in_utc(frame: pl.DataFrame) -> pl.DataFrame:

@@ -23,22 +23,15 @@ from leadgen_pipeline.layers.compliance.erasure import (
     erased_rejects_with_content,
     unbalanced_snapshots,
 )
-from leadgen_pipeline.layers.compliance.suppressions import (
-    mark_suppressed,
-    person_suppressions,
-)
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.core.contracts import Accounts, ContactLinks, Contacts, MergeLog
 from leadgen_pipeline.layers.core.links import (
     link_and_erase,
     link_coverage,
-    linked_records,
+    survive_union,
 )
 from leadgen_pipeline.layers.core.survivorship import (
     LINEAGE_FIELDS,
-    flag_stale,
-    survive_accounts,
-    survive_contacts,
 )
 from leadgen_pipeline.layers.raw import history
 from leadgen_pipeline.layers.raw.assets import RAW_REJECTS, RAW_SOURCES
@@ -223,19 +216,6 @@ def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.Asset
     )
 
 
-CONTACTS_DESCRIPTION = (
-    "One row per person: the deduplicated union of every source. Each field survives "
-    "from the most recent pull of the most trusted source (`trust_rank`), in units: the "
-    "name from one record, title and seniority together from one record at the "
-    "surviving employer (a title-less row there never wipes a title), the phone read in "
-    "its own record's country; `lineage` names the source, file, row and "
-    "snapshot of every surviving value. A person any of whose records is suppressed is "
-    "suppressed (consent survives merges); one whose newest pull is over 90 days old is "
-    "`stale` and not routable until refreshed. Built in one step with `core/accounts`, "
-    "which reads the same linked records."
-)
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -244,7 +224,18 @@ CONTACTS_DESCRIPTION = (
             kinds={"duckdb", "polars"},
             owners=["team:data-engineering"],
             deps=[CONTACT_LINKS, *RAW_SOURCES, SUPPRESSIONS],
-            description=CONTACTS_DESCRIPTION,
+            description=(
+                "One row per person: the deduplicated union of every source. Each field "
+                "survives from the most recent pull of the most trusted source (`trust_rank`), "
+                "in units: the name from one record, title and seniority together from one "
+                "record at the surviving employer (a title-less row there never wipes a "
+                "title), the phone read in its own record's country; `lineage` names the "
+                "source, file, row and snapshot of every surviving value. A person any of "
+                "whose records is suppressed is suppressed (consent survives merges); one "
+                "whose newest pull is over 90 days old is `stale` and not routable until "
+                "refreshed. Built in one step with `core/accounts`, which reads the same "
+                "linked records."
+            ),
         ),
         dg.AssetSpec(
             ACCOUNTS,
@@ -273,15 +264,10 @@ CONTACTS_DESCRIPTION = (
 )
 @built_together
 def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> Iterator[StepResult]:
-    # one read of the linked records (the raw union joined to the links) for both tables
     trust = load_source_manifest(inputs.manifest_path).trust_ranks()
     with duckdb.get_connection() as con:
-        linked = linked_records(con)
-        people = flag_stale(survive_contacts(linked, trust), inputs.now())
-        hits = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
-        people = mark_suppressed(people, hits)
-        companies = survive_accounts(linked, trust)
-        store.write_tables(con, {"core.contacts": people, "core.accounts": companies})
+        union = survive_union(con, trust, inputs.now())
+        people = union.people
         yield dg.MaterializeResult(
             asset_key=CONTACTS,
             metadata=table_metadata(
@@ -297,7 +283,7 @@ def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> Iterato
             asset_key=ACCOUNTS, metadata=table_metadata(con, "core.accounts")
         )
         yield person_id_unique(con)
-        yield suppression_survives_merge(con, hits)
+        yield suppression_survives_merge(con, union.suppressed)
         yield contract_result(con, CONTACTS, Contacts)
         yield contract_result(con, ACCOUNTS, Accounts)
 

@@ -151,33 +151,38 @@ def _anchors(linked: pl.DataFrame) -> pl.DataFrame:
     `m:` member id, `e:` address, `v:` vendor id), so an address can anchor a cluster that
     also holds a slug (`e:` sorts before `in:`). A cluster with no key at all is anchored on
     its records' content (a SHA-256 of it), not their file rows, so reordering a file does
-    not change anyone's id. `_tie` (the smallest hash of its records' content) orders two
-    clusters that share an anchor, the same way whatever the row order."""
+    not change anyone's id. `_tie` (the smallest hash of its records' content, set only where
+    two clusters share an anchor) orders those clusters the same way whatever the row order."""
     anchor = pl.coalesce(
         pl.concat_str(pl.lit("in:"), pl.col("linkedin_slug")),
         pl.concat_str(pl.lit("m:"), pl.col("linkedin_member_key")),
         pl.concat_str(pl.lit("e:"), pl.col("_continuity_email")),
         pl.concat_str(pl.lit("v:"), pl.col("vendor_key")),
     )
-    content = [c for c in content_columns(linked) if c in RAW_CONTENT]
-    keyed = linked.group_by("cluster_id").agg(
-        anchor.min().alias("anchor"), pl.struct(content).hash(seed=0).min().alias("_tie")
-    )
-    keyless = keyed.filter(pl.col("anchor").is_null()).select("cluster_id")
-    if keyless.is_empty():
-        return keyed
-    by_content = (
-        linked.join(keyless, on="cluster_id")
-        .group_by("cluster_id")
-        .agg(
-            pl.concat_str(pl.lit("c:"), sha256_column(pl.struct(content).struct.json_encode()))
-            .min()
-            .alias("content_anchor")
+    content = pl.struct([c for c in content_columns(linked) if c in RAW_CONTENT])
+    anchors = linked.group_by("cluster_id").agg(anchor.min().alias("anchor"))
+    keyless = anchors.filter(pl.col("anchor").is_null()).select("cluster_id")
+    if not keyless.is_empty():
+        by_content = (
+            linked.join(keyless, on="cluster_id")
+            .group_by("cluster_id")
+            .agg(
+                pl.concat_str(pl.lit("c:"), sha256_column(content.struct.json_encode()))
+                .min()
+                .alias("content_anchor")
+            )
         )
+        anchors = anchors.join(by_content, on="cluster_id", how="left").select(
+            "cluster_id", pl.coalesce("anchor", "content_anchor").alias("anchor")
+        )
+    # only clusters that share an anchor need the tie-break
+    shared = anchors.filter(pl.col("anchor").is_duplicated()).select("cluster_id")
+    ties = (
+        linked.join(shared, on="cluster_id")
+        .group_by("cluster_id")
+        .agg(content.hash(seed=0).min().alias("_tie"))
     )
-    return keyed.join(by_content, on="cluster_id", how="left").select(
-        "cluster_id", pl.coalesce("anchor", "content_anchor").alias("anchor"), "_tie"
-    )
+    return anchors.join(ties, on="cluster_id", how="left")
 
 
 def assign_person_ids(
@@ -217,8 +222,8 @@ def assign_person_ids(
         .join(kept, on="cluster_id", how="anti")
         .sort("anchor", "_tie", "cluster_id")
     )
-    earlier = set(previous["person_id"]) if previous is not None else set()
-    in_use = set(kept["person_id"]) | earlier
+    # every kept id is a previous one (claims come from the previous links)
+    in_use = set(previous["person_id"]) if previous is not None else set()
     minted = _mint_ids(new, in_use)
     ids = pl.concat([kept, minted])
     with_ids = linked.drop("_continuity_email").join(

@@ -1,8 +1,10 @@
 """The union build: every raw record of the latest pulls linked to a person, erasure
-requests carried out on the fresh links, and the records read back beside their keys."""
+requests carried out on the fresh links, the records read back beside their keys, and the
+people and companies that survive from them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,27 +14,62 @@ import polars as pl
 
 from leadgen_pipeline.kernel import store
 from leadgen_pipeline.layers.compliance.erasure import ErasureReport, erase_people
-from leadgen_pipeline.layers.compliance.suppressions import erasure_hashes, read_suppression_inbox
+from leadgen_pipeline.layers.compliance.suppressions import (
+    erasure_hashes,
+    mark_suppressed,
+    person_suppressions,
+    read_suppression_inbox,
+)
 from leadgen_pipeline.layers.core.identity import build_contact_links
+from leadgen_pipeline.layers.core.survivorship import (
+    flag_stale,
+    survive_accounts,
+    survive_contacts,
+)
 from leadgen_pipeline.layers.raw import history
 
 LINK_KEYS = ["snapshot_id", "source_file", "source_row"]
+# what survivorship reads of a record's link, beside the raw record itself
+LINKED_COLUMNS = (
+    "person_id",
+    "email_norm",
+    "email_key",
+    "email_is_role",
+    "linkedin_slug",
+    "linkedin_member_key",
+    "company_domain_key",
+)
+
+
+def join_links(raw: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """Raw records with their person and match keys (the `LINKED_COLUMNS` of `links`)."""
+    return raw.join(links.select(*LINK_KEYS, *LINKED_COLUMNS), on=LINK_KEYS)
 
 
 def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every raw record of the latest pulls with its person and match keys."""
-    raw = history.read_raw_union(con)
-    links = store.read_table(con, "core.contact_links").select(
-        *LINK_KEYS,
-        "person_id",
-        "email_norm",
-        "email_key",
-        "email_is_role",
-        "linkedin_slug",
-        "linkedin_member_key",
-        "company_domain_key",
-    )
-    return raw.join(links, on=LINK_KEYS)
+    links = store.read_table(con, "core.contact_links", [*LINK_KEYS, *LINKED_COLUMNS])
+    return join_links(history.read_raw_union(con), links)
+
+
+@dataclass(frozen=True)
+class SurvivedUnion:
+    people: pl.DataFrame  # `core.contacts` as written
+    companies: pl.DataFrame  # `core.accounts` as written
+    suppressed: pl.DataFrame  # `person_suppressions`: who is suppressed, for the check
+
+
+def survive_union(
+    con: duckdb.DuckDBPyConnection, trust_rank: Mapping[str, int], as_of: datetime
+) -> SurvivedUnion:
+    """People and companies from one read of the linked records, each person marked stale
+    (at `as_of`) and suppressed, both tables written in one transaction."""
+    linked = linked_records(con)
+    suppressed = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
+    people = mark_suppressed(flag_stale(survive_contacts(linked, trust_rank), as_of), suppressed)
+    companies = survive_accounts(linked, trust_rank)
+    store.write_tables(con, {"core.contacts": people, "core.accounts": companies})
+    return SurvivedUnion(people, companies, suppressed)
 
 
 @dataclass(frozen=True)
