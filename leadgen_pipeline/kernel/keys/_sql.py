@@ -35,15 +35,31 @@ def bind(value: str, name: str, body: str) -> str:
 _POWERS = "[1, 35, 1225, 42875, 1500625, 52521875]"
 # The lambda parameters below; long names, so that none is mistaken for a column.
 _S, _D, _V, _E, _A = "puny_state", "puny_digit", "puny_sum", "puny_delta", "puny_adapted"
+# The decoding state; each digit travels in a state of its own (`d` set, the rest null),
+# because DuckDB 1.5 reduces a list only into its own element type (2.x takes any initial
+# value), so the digits and the state share one struct type on every supported release.
+_STATE_FIELDS = {
+    "n": "bigint", "i": "bigint", "bias": "bigint", "out": "bigint[]",
+    "oldi": "bigint", "w": "bigint", "k": "bigint", "d": "bigint",
+}  # fmt: skip
+
+
+def _state(**values: str) -> str:
+    """A state struct: every field of `_STATE_FIELDS`, null where `values` does not say."""
+    fields = ", ".join(
+        f"'{name}': {values.get(name, 'null')}::{kind}" for name, kind in _STATE_FIELDS.items()
+    )
+    return "{" + fields + "}"
 
 
 def _punycode_step() -> str:
-    """One digit `_D` of the decoding loop, on the state `_S` = {n, i, bias, out, oldi, w, k}.
+    """One digit (`_D`.d) of the decoding loop, on the state `_S` = {n, i, bias, out, oldi,
+    w, k}.
 
     A digit below the threshold `t` ends a delta: adapt the bias, then insert code point `n`
     at position `i` of `out`. Any other digit adds to the delta and decoding moves on.
     """
-    s, d, v, e, a = _S, _D, _V, _E, _A
+    s, d, v, e, a = _S, f"{_D}.d", _V, _E, _A
     t = f"least(greatest({s}.k - {s}.bias, 1), 26)"
     ended = f"{{'i': {s}.i + {d} * {s}.w, 'points': len({s}.out) + 1}}"
     # adapt(): damp the delta (by 700 the first time, before anything was inserted, else 2),
@@ -53,16 +69,13 @@ def _punycode_step() -> str:
     rest = f"({a}.delta // {_POWERS}[{a}.shifts + 1])"
     bias = f"36 * {a}.shifts + (36 * {rest}) // ({rest} + 38)"
     n, at = f"{s}.n + {v}.i // {v}.points", f"{v}.i % {v}.points"
-    insert = (
-        f"{{'n': {n}, 'i': {at} + 1, 'bias': {bias}, "
-        f"'out': list_slice({s}.out, 1, {at}) || [{n}] || list_slice({s}.out, {at} + 1, "
-        f"len({s}.out)), 'oldi': {at} + 1, 'w': 1::bigint, 'k': 36::bigint}}"
-    )
+    out = f"list_slice({s}.out, 1, {at}) || [{n}] || list_slice({s}.out, {at} + 1, len({s}.out))"
+    insert = _state(n=n, i=f"{at} + 1", bias=bias, out=out, oldi=f"{at} + 1", w="1", k="36")
     insert = bind(f"{damped} + ({damped}) // {v}.points", e, bind(adapted, a, insert))
-    carry = (
-        f"{{'n': {s}.n, 'i': {v}.i, 'bias': {s}.bias, 'out': {s}.out, 'oldi': {s}.oldi, "
-        f"'w': {s}.w * (36 - {t}), 'k': {s}.k + 36}}"
-    )
+    carry = _state(
+        n=f"{s}.n", i=f"{v}.i", bias=f"{s}.bias", out=f"{s}.out", oldi=f"{s}.oldi",
+        w=f"{s}.w * (36 - {t})", k=f"{s}.k + 36",
+    )  # fmt: skip
     return bind(ended, v, f"case when {d} < {t} then {insert} else {carry} end")
 
 
@@ -72,16 +85,14 @@ def _punycode_label(label: str) -> str:
     chars = "list_filter(string_split({}, ''), lambda c: c <> '')"
     basic = f"list_transform({chars.format('puny_parts.basic')}, lambda c: unicode(c)::bigint)"
     # base-36 digits: a-z are 0-25, 0-9 are 26-35 (`unicode('0')` is 48)
-    digits = (
-        f"list_transform({chars.format('puny_parts.digits')}, lambda c: case "
-        "when c between 'a' and 'z' then unicode(c) - 97 "
-        "when c between '0' and '9' then unicode(c) - 22 end::bigint)"
+    digit = (
+        "case when c between 'a' and 'z' then unicode(c) - 97 "
+        "when c between '0' and '9' then unicode(c) - 22 end"
     )
-    start = (
-        f"{{'n': 128::bigint, 'i': 0::bigint, 'bias': 72::bigint, 'out': {basic}, "
-        "'oldi': 0::bigint, 'w': 1::bigint, 'k': 36::bigint}"
-    )
-    decoded = f"list_reduce({digits}, lambda {_S}, {_D}: {_punycode_step()}, {start}).out"
+    digits = f"list_transform({chars.format('puny_parts.digits')}, lambda c: {_state(d=digit)})"
+    start = _state(n="128", i="0", bias="72", out=basic, oldi="0", w="1", k="36")
+    # the start state first, then one state per digit (a list of one reduces to the start)
+    decoded = f"list_reduce([{start}] || {digits}, lambda {_S}, {_D}: {_punycode_step()}).out"
     text = f"array_to_string(list_transform({decoded}, lambda c: chr(c::integer)), '')"
     return bind(parts, "puny_parts", text)
 
