@@ -26,6 +26,7 @@ from leadgen_pipeline.clients.verifiers import HttpVerifier
 from leadgen_pipeline.clients.web import WebFetcher
 from leadgen_pipeline.clients.zerobounce import ZeroBounceVerifier
 from leadgen_pipeline.kernel import dates, settings
+from leadgen_pipeline.kernel.lake import OFFLINE_CONFIG, LakeCatalog, attach_lake, use_lake
 from leadgen_pipeline.kernel.store import publish_copy
 from leadgen_pipeline.kernel.vocab import DEFAULT_TTL_DAYS
 
@@ -63,6 +64,11 @@ class DuckDBStore(DuckDBResource):
             self._run_connection.close()
             self._run_connection = None
 
+    @property
+    def files_dir(self) -> Path:
+        """Where the pipeline's own files (recommendations, reports) go: beside the store."""
+        return Path(self.database).parent
+
     def _connect(self) -> duckdb.DuckDBPyConnection:
         config = {"custom_user_agent": "leadgen_pipeline", **self.connection_config}
         for attempt in range(10):
@@ -84,12 +90,70 @@ class DuckDBStore(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = (
-            self._run_connection.cursor() if self._run_connection is not None else self._connect()
+            self._cursor(self._run_connection)
+            if self._run_connection is not None
+            else self._connect()
         )
         try:
             yield connection
         finally:
             connection.close()
+
+    def _cursor(self, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        return connection.cursor()
+
+
+class DuckLakeStore(DuckDBStore):
+    """The production store: a DuckLake, its catalog in PostgreSQL, its tables' data as
+    Parquet files under `data_path` (`kernel/lake.py`). Every table keeps its name and every
+    layer's SQL runs unchanged: the lake is each connection's default catalog.
+
+    `database` is this process's own DuckDB session (in memory by default: nothing the
+    pipeline writes lands there); `files_dir` takes the recommendations and reports. The
+    catalog's password is bound as an EnvVar (`LEADGEN_LAKE_PG_PASSWORD`), never a value.
+    """
+
+    database: str = ":memory:"
+    catalog_host: str
+    catalog_port: int = 5432
+    catalog_database: str
+    catalog_user: str
+    catalog_password: str
+    data_path: str
+    lake_files_dir: str
+    lake_alias: str = "lake"
+
+    @property
+    def files_dir(self) -> Path:
+        return Path(self.lake_files_dir)
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        connection = duckdb.connect(
+            self.database,
+            config={"custom_user_agent": "leadgen_pipeline", **OFFLINE_CONFIG,
+                    **self.connection_config},
+        )  # fmt: skip
+        try:
+            attach_lake(connection, self.catalog(), self.lake_alias)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _cursor(self, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        cursor = connection.cursor()
+        use_lake(cursor, self.lake_alias)  # a cursor starts on the session's own catalog
+        return cursor
+
+    def catalog(self) -> LakeCatalog:
+        return LakeCatalog(
+            host=self.catalog_host,
+            port=self.catalog_port,
+            database=self.catalog_database,
+            user=self.catalog_user,
+            password=self.catalog_password,
+            data_path=self.data_path,
+        )
 
 
 def _failed_steps(context: dg.InitResourceContext) -> int:
@@ -125,7 +189,7 @@ class LeadgenInputs(dg.ConfigurableResource):
         return Path(self.sources_manifest)
 
     def clock(self) -> Callable[[], datetime]:
-        """"Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
+        """ "Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
         reference date) every time it is asked, else the wall clock."""
         return dates.clock(self.as_of or settings.inbox_as_of(self.inbox_path))
 
@@ -220,7 +284,6 @@ class VerifierResource(dg.ConfigurableResource):
             **({"now": now} if now else {}),
         )
 
-
     def bulk_verifier(self, now: Callable[[], datetime] | None = None) -> BulkVerifier:
         """The configured provider's bulk API client, on the same key and billing rules."""
         if not self.enabled or self.provider not in BULK_VERIFIERS:
@@ -264,15 +327,38 @@ def verifier_from_env() -> VerifierResource:
     )
 
 
-def local_resources() -> dict[str, dg.ConfigurableResource]:
-    """Resources for a local run: the embedded DuckDB file and the local inbox."""
+def store_from_env() -> DuckDBStore:
+    """`LEADGEN_STORE`: `duckdb` (the default), the DuckDB file at `LEADGEN_DUCKDB_PATH`; or
+    `ducklake`, the lake whose catalog is the PostgreSQL database `LEADGEN_LAKE_PG_DB` on
+    `LEADGEN_LAKE_PG_HOST`[:`LEADGEN_LAKE_PG_PORT`] as `LEADGEN_LAKE_PG_USER` (password
+    `LEADGEN_LAKE_PG_PASSWORD`, an EnvVar), its files under `LEADGEN_LAKE_DATA_PATH`. Either
+    way the analysts' copy (a DuckDB file) goes to `LEADGEN_ANALYST_COPY`, by default beside
+    the DuckDB file."""
     database = settings.ensure_parent(settings.duckdb_path())
+    analyst_copy = os.environ.get("LEADGEN_ANALYST_COPY") or str(
+        database.with_name(f"{database.stem}_analyst{database.suffix}")
+    )
+    kind = settings.store_kind()
+    if kind == "duckdb":
+        return DuckDBStore(database=str(database), analyst_copy=analyst_copy)
+    lake = settings.lake_settings()
+    return DuckLakeStore(
+        catalog_host=lake["host"],
+        catalog_port=int(lake["port"]),
+        catalog_database=lake["database"],
+        catalog_user=lake["user"],
+        catalog_password=dg.EnvVar(settings.LAKE_PASSWORD_ENV),
+        data_path=lake["data_path"],
+        lake_files_dir=str(database.parent),
+        analyst_copy=analyst_copy,
+    )
+
+
+def local_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources for this environment: the store `LEADGEN_STORE` names (the embedded DuckDB
+    file unless it says otherwise) and the local inbox."""
     return {
-        "duckdb": DuckDBStore(
-            database=str(database),
-            analyst_copy=os.environ.get("LEADGEN_ANALYST_COPY")
-            or str(database.with_name(f"{database.stem}_analyst{database.suffix}")),
-        ),
+        "duckdb": store_from_env(),
         "inputs": LeadgenInputs(
             inbox=settings.inbox_path(),
             icp_dir=settings.icp_dir(),

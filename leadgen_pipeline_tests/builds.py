@@ -38,11 +38,14 @@ def bound_defs(
     verifier: VerifierResource | None = None,
     as_of: str | None = TEST_AS_OF,
     analyst_copy: Path | None = None,
+    store: DuckDBStore | None = None,
 ) -> dg.Definitions:
-    """The whole graph on a store in `tmp_path`; `as_of=None` takes the inbox's own date."""
+    """The whole graph on a store in `tmp_path` (or `store`); `as_of=None` takes the inbox's
+    own date."""
     return build_defs(
         {
-            "duckdb": DuckDBStore(
+            "duckdb": store
+            or DuckDBStore(
                 database=str(tmp_path / STORE),
                 analyst_copy=str(analyst_copy) if analyst_copy else None,
             ),
@@ -114,14 +117,16 @@ def build_demo(
     folder: Path,
     instance: dg.DagsterInstance | None = None,
     inbox_source: Path | None = None,
+    store: DuckDBStore | None = None,
 ) -> tuple[RunSummary, dg.ExecuteInProcessResult]:
     """The bundled demo inbox (or `inbox_source`), copied to `folder/sample` and materialised
-    whole into a fresh store in `folder`, with the inbox's own reference date as "now" (the
-    README's command)."""
+    whole into a fresh store in `folder` (or `store`), with the inbox's own reference date as
+    "now" (the README's command)."""
     inbox = folder / "sample"
     shutil.copytree(inbox_source or PROJECT / "data/sample", inbox)
     instance = instance or shared_instance()
-    job = bound_defs(folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
+    defs = bound_defs(folder, inbox, as_of=None, store=store)
+    job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=instance)
     # every event of the run as its instance stored it, for tests in any process to scan
     (folder / EVENT_LOG).write_text(serialize_value(instance.all_logs(result.run_id)))

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from leadgen_pipeline_tests.builds import Build, RunSummary, build_demo, shared_build
+from leadgen_pipeline_tests.postgres_server import PostgresServer, postgres_bin, running_postgres
 
 
 @pytest.fixture
@@ -44,3 +45,14 @@ def demo_build(shared_root: Path) -> tuple[Build, RunSummary]:
 def demo_copy(demo_build: tuple[Build, RunSummary], tmp_path: Path) -> Build:
     """A private copy of the built demo (store and inbox) for one test."""
     return demo_build[0].copy_to(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server, one per test process; each test module makes its own
+    database on it."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:  # the test extra's pgserver wheel bundles them: never skipped
+        pytest.fail("no PostgreSQL binaries (initdb, pg_ctl): pip install -e '.[test]'")
+    with running_postgres(bin_dir) as server:
+        yield server

@@ -17,6 +17,7 @@ from leadgen_pipeline.layers.score.exports import (
     neutralise,
     write_exports,
 )
+from leadgen_pipeline_tests.builds import Build, RunSummary
 
 AWKWARD = [
     '=HYPERLINK("http://x","y")',
@@ -117,3 +118,14 @@ def test_engagement_history_from_a_hubspot_deals_export(tmp_path: Path) -> None:
         "Acme - New Business (Closed Won, last activity 2025-12-22)",
     )]  # fmt: skip
     assert unread == ["crm/notes.csv: no contact email or stage column"]
+
+
+def test_a_builds_exports_and_reports_land_beside_its_duckdb_file(
+    demo_build: tuple[Build, RunSummary],
+) -> None:
+    build, _ = demo_build
+    with duckdb.connect(str(build.store), read_only=True) as con:
+        paths = [Path(p) for (p,) in con.sql("select path from score.handoff_exports").fetchall()]
+    assert paths and all(p.parent.parent == build.folder / "exports" for p in paths)
+    assert all(p.is_file() for p in paths)
+    assert any((build.folder / "reports").iterdir())

@@ -127,8 +127,8 @@ def test_the_recommendations_folder_follows_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEADGEN_RECOMMENDATIONS_DIR", raising=False)
-    assert recommend.recommendations_dir(tmp_path / "leadgen.duckdb") == (
+    assert recommend.recommendations_dir(tmp_path) == (
         tmp_path / "recommendations"
     )
     monkeypatch.setenv("LEADGEN_RECOMMENDATIONS_DIR", str(tmp_path / "elsewhere"))
-    assert recommend.recommendations_dir(tmp_path / "x.duckdb") == tmp_path / "elsewhere"
+    assert recommend.recommendations_dir(tmp_path) == tmp_path / "elsewhere"

@@ -109,9 +109,9 @@ def test_reports_go_beside_the_store_unless_an_env_var_says_where(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LEADGEN_REPORTS_DIR", raising=False)
-    assert report_dir(tmp_path / "data" / "leadgen.duckdb") == tmp_path / "data" / "reports"
+    assert report_dir(tmp_path / "data") == tmp_path / "data" / "reports"
     monkeypatch.setenv("LEADGEN_REPORTS_DIR", str(tmp_path / "elsewhere"))
-    assert report_dir(tmp_path / "data" / "leadgen.duckdb") == tmp_path / "elsewhere"
+    assert report_dir(tmp_path / "data") == tmp_path / "elsewhere"
 
 
 def test_the_report_is_written_under_the_run_date(report) -> None:

@@ -4,38 +4,23 @@ whose runs, event log and schedules live in a real PostgreSQL server, and reads 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from leadgen_pipeline_tests.builds import build_demo
-from leadgen_pipeline_tests.postgres_server import (
-    PostgresServer,
-    dagster_yaml,
-    postgres_bin,
-    running_postgres,
-)
+from leadgen_pipeline_tests.postgres_server import PostgresServer, dagster_yaml
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 from leadgen_pipeline_tests.test_definitions import EXPECTED_KEYS
 
 DB_NAME = "dagster"
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    bin_dir = postgres_bin()
-    if bin_dir is None:  # the test extra's pgserver wheel bundles them: never skipped
-        pytest.fail("no PostgreSQL binaries (initdb, pg_ctl): pip install -e '.[test]'")
-    with running_postgres(bin_dir) as server:
-        server.create_database(DB_NAME)
-        yield server
-
-
 @pytest.fixture
 def postgres_home(postgres: PostgresServer, tmp_path: Path) -> Path:
-    """A DAGSTER_HOME whose dagster.yaml puts every storage on the test server."""
+    """A DAGSTER_HOME whose dagster.yaml puts every storage on a database of the test server."""
+    postgres.create_database(DB_NAME)
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(dagster_yaml(postgres, DB_NAME))

@@ -25,6 +25,40 @@ def duckdb_path() -> str:
     return os.environ.get("LEADGEN_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
 
 
+STORES = ("duckdb", "ducklake")
+LAKE_PASSWORD_ENV = "LEADGEN_LAKE_PG_PASSWORD"
+# setting -> (environment variable, default: None = required)
+LAKE_ENV = {
+    "host": ("LEADGEN_LAKE_PG_HOST", None),
+    "port": ("LEADGEN_LAKE_PG_PORT", "5432"),
+    "database": ("LEADGEN_LAKE_PG_DB", None),
+    "user": ("LEADGEN_LAKE_PG_USER", None),
+    "data_path": ("LEADGEN_LAKE_DATA_PATH", None),
+}
+
+
+def store_kind() -> str:
+    """`LEADGEN_STORE`: `duckdb` (the embedded file, the default) or `ducklake`."""
+    kind = (os.environ.get("LEADGEN_STORE") or "duckdb").strip().lower()
+    if kind not in STORES:
+        raise ValueError(f"LEADGEN_STORE={kind!r}: expected one of {', '.join(STORES)}")
+    return kind
+
+
+def lake_settings() -> dict[str, str]:
+    """The DuckLake store's catalog and data path (`LAKE_ENV`); every missing one named at
+    once. The password is not here: it is bound from `LEADGEN_LAKE_PG_PASSWORD` as a secret."""
+    values = {key: os.environ.get(env) or default for key, (env, default) in LAKE_ENV.items()}
+    missing = [LAKE_ENV[key][0] for key, value in values.items() if not value]
+    if not os.environ.get(LAKE_PASSWORD_ENV):
+        missing.append(LAKE_PASSWORD_ENV)
+    if missing:
+        raise ValueError(f"LEADGEN_STORE=ducklake needs {', '.join(missing)}")
+    if not str(values["port"]).isdigit():
+        raise ValueError(f"LEADGEN_LAKE_PG_PORT={values['port']!r} is not a port number")
+    return {key: str(value) for key, value in values.items()}
+
+
 def inbox_path() -> str:
     """`LEADGEN_INBOX`: the folder of vendor exports, one sub-folder per source."""
     return os.environ.get("LEADGEN_INBOX") or DEFAULT_INBOX

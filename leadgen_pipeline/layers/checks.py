@@ -89,18 +89,39 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _is_view(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, _, name = table.rpartition(".")
+    ((views,),) = con.execute(
+        "select count(*) from duckdb_views() where database_name = current_database() "
+        "and schema_name = coalesce(nullif(?, ''), current_schema()) and view_name = ?",
+        [schema, name],
+    ).fetchall()
+    return views > 0
+
+
+def _in_ducklake(con: duckdb.DuckDBPyConnection) -> bool:
+    ((kind,),) = con.execute(
+        "select type from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return kind == "ducklake"
+
+
 def comment_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Write the contract's descriptions as DuckDB comments (`COMMENT ON TABLE/COLUMN`), so
     `duckdb_columns().comment` answers an analyst; the column descriptions, for the UI."""
     table_text, columns = contract_descriptions(table)
     ref = quote_table(table)
     present = {name for name, *_ in con.execute(f"describe {ref}").fetchall()}
-    statements = [f"comment on table {ref} is {_sql_text(table_text)}"] if table_text else []
-    statements += [
-        f'comment on column {ref}."{name}" is {_sql_text(text)}'
-        for name, text in sorted(columns.items())
-        if name in present
-    ]
+    kind = "view" if _is_view(con, table) else "table"
+    statements = [f"comment on {kind} {ref} is {_sql_text(table_text)}"] if table_text else []
+    # DuckLake keeps no comments on a view's columns (a DuckDB file does): there the columns
+    # are described in the UI and on the tables the view reads
+    if kind == "table" or not _in_ducklake(con):
+        statements += [
+            f'comment on column {ref}."{name}" is {_sql_text(text)}'
+            for name, text in sorted(columns.items())
+            if name in present
+        ]
     if statements:
         with transaction(con):
             for statement in statements:

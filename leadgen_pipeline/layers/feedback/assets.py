@@ -3,8 +3,6 @@ pipeline knows."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import polars as pl
@@ -406,7 +404,7 @@ def recommendations(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.Materializ
             recommend.icp_proposals(outcomes, segments),
         ])  # fmt: skip
         store.write_table(con, "feedback.recommendations", proposals)
-        folder = recommend.recommendations_dir(Path(duckdb.database)) / today.isoformat()
+        folder = recommend.recommendations_dir(duckdb.files_dir) / today.isoformat()
         files = recommend.write_recommendations(
             folder, proposals, scoring_dir(inputs.icp_path), inputs.icp_path
         )
@@ -480,7 +478,7 @@ def icp_review_due(reviews: pl.DataFrame) -> dg.AssetCheckResult:
 )
 def report(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
-        files = build_report(con, report_dir(Path(duckdb.database)), inputs.now())
+        files = build_report(con, report_dir(duckdb.files_dir), inputs.now())
     metadata = {
         "folder": dg.MetadataValue.path(str(files.folder)),
         "html": dg.MetadataValue.path(str(files.html)),

@@ -47,10 +47,10 @@ RECOMMENDATION_SCHEMA: dict[str, pl.DataType] = {
 }  # fmt: skip
 
 
-def recommendations_dir(store_path: Path) -> Path:
-    """`LEADGEN_RECOMMENDATIONS_DIR`, else `recommendations/` beside the DuckDB file."""
+def recommendations_dir(files_dir: Path) -> Path:
+    """`LEADGEN_RECOMMENDATIONS_DIR`, else `recommendations/` in the store's files folder."""
     stated = os.environ.get("LEADGEN_RECOMMENDATIONS_DIR")
-    return Path(stated) if stated else store_path.parent / "recommendations"
+    return Path(stated) if stated else files_dir / "recommendations"
 
 
 def _evidence(row: dict) -> str:

@@ -52,10 +52,10 @@ class ReportFiles:
     marks: dict[str, dict[str, int]]
 
 
-def report_dir(store_path: Path) -> Path:
-    """`LEADGEN_REPORTS_DIR`, else `reports/` beside the DuckDB file (`data/reports`)."""
+def report_dir(files_dir: Path) -> Path:
+    """`LEADGEN_REPORTS_DIR`, else `reports/` in the store's files folder (`data/reports`)."""
     stated = os.environ.get("LEADGEN_REPORTS_DIR")
-    return Path(stated) if stated else store_path.parent / "reports"
+    return Path(stated) if stated else files_dir / "reports"
 
 
 def _funnel(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -1,6 +1,5 @@
 """The score layer: ICP fit with reasons, buying-signal tiers, channel routing, handoffs."""
 
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -407,12 +406,12 @@ def handoff_exports(
             store.read_table(con, "enrich.signals"),
             history,
         )
-        files = write_exports(frame, export_dir(Path(duckdb.database)), inputs.now().date())
+        files = write_exports(frame, export_dir(duckdb.files_dir), inputs.now().date())
         store.write_table(con, "score.handoff_exports", files)
         metadata = table_metadata(
             con,
             "score.handoff_exports",
-            export_folder=str(export_dir(Path(duckdb.database)) / inputs.now().date().isoformat()),
+            export_folder=str(export_dir(duckdb.files_dir) / inputs.now().date().isoformat()),
             crm_files_not_read=len(unread),
         )
         checks = [

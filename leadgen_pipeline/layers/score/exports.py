@@ -91,10 +91,10 @@ CRM_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def export_dir(store_path: Path) -> Path:
-    """`LEADGEN_EXPORT_DIR`, else `exports/` beside the DuckDB file (`data/exports`)."""
+def export_dir(files_dir: Path) -> Path:
+    """`LEADGEN_EXPORT_DIR`, else `exports/` in the store's files folder (`data/exports`)."""
     stated = os.environ.get("LEADGEN_EXPORT_DIR")
-    return Path(stated) if stated else store_path.parent / "exports"
+    return Path(stated) if stated else files_dir / "exports"
 
 
 def neutralise(cell: pl.Expr) -> pl.Expr:
