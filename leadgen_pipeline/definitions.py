@@ -14,7 +14,8 @@ import dagster as dg
 
 from leadgen_pipeline import layers
 from leadgen_pipeline.automation import automated_assets, automation_sensors
-from leadgen_pipeline.resources import LeadgenInputs, local_resources
+from leadgen_pipeline.kernel import settings
+from leadgen_pipeline.resources import DuckDBStore, DuckLakeStore, LeadgenInputs, local_resources
 
 
 def layer_definitions() -> dict[str, dg.Definitions]:
@@ -25,21 +26,42 @@ def layer_definitions() -> dict[str, dg.Definitions]:
     }
 
 
-def build_defs(resources: Mapping[str, dg.ConfigurableResource]) -> dg.Definitions:
+def executor_for(store: DuckDBStore, kind: str) -> dg.ExecutorDefinition:
+    """How a run's steps run. A DuckDB file takes one writing process, so its steps run one
+    after another in the run's process; the lake takes writers from several processes, so
+    each step may be a process of its own (`multiprocess`; on Kubernetes `k8s_job_executor`
+    makes each a pod the same way)."""
+    if kind == "in_process":
+        return dg.in_process_executor
+    if not isinstance(store, DuckLakeStore):
+        raise ValueError(
+            f"LEADGEN_EXECUTOR={kind} needs LEADGEN_STORE=ducklake: a DuckDB file takes "
+            "one writing process, so its steps run in the run's own process"
+        )
+    return dg.multiprocess_executor.configured(
+        {"max_concurrent": settings.max_concurrent_steps()}
+    )
+
+
+def build_defs(
+    resources: Mapping[str, dg.ConfigurableResource], executor: str = "in_process"
+) -> dg.Definitions:
     """Every layer's definitions bound to `resources` (tests bind a temporary store), with
-    the automation that keeps them fresh (its cadences read from the bound inputs)."""
-    inputs = resources["inputs"]
+    the automation that keeps them fresh (its cadences read from the bound inputs), their
+    steps run by `executor` (`executor_for`)."""
+    inputs, store = resources["inputs"], resources["duckdb"]
     if not isinstance(inputs, LeadgenInputs):
         raise TypeError("resources['inputs'] must be a LeadgenInputs")
+    if not isinstance(store, DuckDBStore):
+        raise TypeError("resources['duckdb'] must be a DuckDBStore")
     merged = dg.Definitions.merge(*layer_definitions().values())
     return dg.Definitions(
         assets=automated_assets(list(merged.assets or []), inputs),
         asset_checks=merged.asset_checks,
         sensors=[*(merged.sensors or []), *automation_sensors()],
         resources=dict(resources),
-        # DuckDB takes one writer per file: steps run one after another in one process
-        executor=dg.in_process_executor,
+        executor=executor_for(store, executor),
     )
 
 
-defs = build_defs(local_resources())
+defs = build_defs(local_resources(), settings.executor_kind())

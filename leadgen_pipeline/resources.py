@@ -338,6 +338,10 @@ def store_from_env() -> DuckDBStore:
     analyst_copy = os.environ.get("LEADGEN_ANALYST_COPY") or str(
         database.with_name(f"{database.stem}_analyst{database.suffix}")
     )
+    if settings.executor_kind() != "in_process":
+        # each step's process would publish the whole lake when it ends: analysts attach the
+        # lake itself instead (docs/deployment.md)
+        analyst_copy = None
     kind = settings.store_kind()
     if kind == "duckdb":
         return DuckDBStore(database=str(database), analyst_copy=analyst_copy)

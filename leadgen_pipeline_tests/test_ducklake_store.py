@@ -5,19 +5,38 @@ deployment binds it, and read back by a second client as an analyst on another h
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from dagster._core.instance.ref import InstanceRef
 
 from leadgen_pipeline.kernel import lake, settings
+from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.store import write_tables
+from leadgen_pipeline.layers.raw import apollo_pull
 from leadgen_pipeline.resources import DuckDBStore, DuckLakeStore, store_from_env
-from leadgen_pipeline_tests.builds import EVENT_LOG, Build, RunSummary, build_demo
+from leadgen_pipeline_tests.builds import (
+    EVENT_LOG,
+    PROJECT,
+    STORE,
+    Build,
+    RunSummary,
+    bound_defs,
+    build_demo,
+    shared_instance,
+)
 from leadgen_pipeline_tests.postgres_server import PostgresServer
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 
@@ -102,41 +121,53 @@ def test_the_whole_demo_graph_builds_into_the_lake(lake_build: LakeBuild) -> Non
     assert (lake_build.folder / "reports").is_dir()
 
 
+def differing_rows(
+    con: duckdb.DuckDBPyConnection, store: Path, schemas: tuple[str, ...]
+) -> dict[str, tuple[int, int]]:
+    """Tables of `schemas` in the DuckDB file `store` whose rows the lake (the connection's
+    default catalog) does not hold exactly: table -> (rows only in the lake, only in the
+    file), every column compared but `PER_BUILD_COLUMNS`."""
+    con.execute(f"attach '{store}' as file_store (read_only)")
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'file_store' and table_type = 'BASE TABLE' "
+        "and list_contains(?, table_schema) order by 1, 2",
+        [list(schemas)],
+    ).fetchall()
+    assert tables, f"no table of {schemas} in {store}"
+    differing = {}
+    for schema, table in tables:
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_catalog = 'file_store' and table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            if name not in PER_BUILD_COLUMNS
+        ]
+        select = ", ".join(f'"{c}"' for c in columns)
+        lake_rows = f'select {select} from lake."{schema}"."{table}"'
+        file_rows = f'select {select} from file_store."{schema}"."{table}"'
+        ((only_lake,),) = con.sql(
+            f"select count(*) from ({lake_rows} except all {file_rows})"
+        ).fetchall()
+        ((only_file,),) = con.sql(
+            f"select count(*) from ({file_rows} except all {lake_rows})"
+        ).fetchall()
+        if only_lake or only_file:
+            differing[f"{schema}.{table}"] = (only_lake, only_file)
+    return differing
+
+
 def test_the_lake_holds_the_same_rows_as_the_duckdb_file_build(
     lake_build: LakeBuild, demo_build: tuple[Build, RunSummary]
 ) -> None:
-    file_build, _ = demo_build
-    differing = {}
+    every_schema = tuple(json.loads(ROW_COUNTS.read_text()).keys())
+    schemas = tuple(sorted({table.split(".")[0] for table in every_schema}))
     with open_lake(lake_build) as con:
-        con.execute(f"attach '{file_build.store}' as file_store (read_only)")
-        tables = con.sql(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = 'file_store' and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        assert len(tables) > 40
-        for schema, table in tables:
-            columns = [
-                name
-                for (name,) in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_catalog = 'file_store' and table_schema = ? and table_name = ? "
-                    "order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if name not in PER_BUILD_COLUMNS
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            lake_rows = f'select {select} from lake."{schema}"."{table}"'
-            file_rows = f'select {select} from file_store."{schema}"."{table}"'
-            ((only_lake,),) = con.sql(
-                f"select count(*) from ({lake_rows} except all {file_rows})"
-            ).fetchall()
-            ((only_file,),) = con.sql(
-                f"select count(*) from ({file_rows} except all {lake_rows})"
-            ).fetchall()
-            if only_lake or only_file:
-                differing[f"{schema}.{table}"] = (only_lake, only_file)
-    assert differing == {}
+        assert differing_rows(con, demo_build[0].store, schemas) == {}
 
 
 def test_the_catalog_is_in_postgres_and_the_data_are_parquet_files(lake_build: LakeBuild) -> None:
@@ -223,3 +254,109 @@ def test_an_extension_built_for_another_duckdb_is_refused_by_name(
     monkeypatch.setattr(lake.duckdb, "__version__", "9.9.9")
     with pytest.raises(lake.LakeUnavailable, match=f"ships ducklake for DuckDB v{shipped}, not"):
         lake.extension_file("ducklake")
+
+
+# the sources' pulls and what they read: four raw steps that no step orders among themselves
+PULL_STEPS = ["raw/apollo", "raw/cognism", "raw/sales_navigator", "raw/directory"]
+PULLS = ["config/source_provenance", "config/icp_segments", "compliance/suppressions",
+         *PULL_STEPS, "raw/rejects"]  # fmt: skip
+FANOUT_DB = "lake_fanout"
+
+
+def test_the_pulls_run_as_processes_of_their_own_writing_one_lake_at_once(
+    postgres: PostgresServer, demo_build: tuple[Build, RunSummary], tmp_path: Path
+) -> None:
+    """The README's command with `LEADGEN_EXECUTOR=multiprocess`: each step a process of its
+    own (what `k8s_job_executor` makes a pod), two at a time, all writing the lake."""
+    postgres.create_database(FANOUT_DB)
+    home, inbox, data_path = tmp_path / "dagster_home", tmp_path / "inbox", tmp_path / "lake"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    shutil.copytree(demo_build[0].inbox, inbox)
+    env = {
+        **os.environ,
+        **lake_env(postgres, data_path),
+        "LEADGEN_LAKE_PG_DB": FANOUT_DB,
+        "LEADGEN_EXECUTOR": "multiprocess",
+        "LEADGEN_MAX_CONCURRENT_STEPS": "2",
+        "DAGSTER_HOME": str(home),
+        "LEADGEN_INBOX": str(inbox),
+        "LEADGEN_DUCKDB_PATH": str(tmp_path / "leadgen.duckdb"),
+        "LEADGEN_ICP_DIR": str(PROJECT / "data/icp"),
+        "LEADGEN_SOURCES_MANIFEST": str(PROJECT / "data/sources.yaml"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "asset", "materialize", "--select", ",".join(PULLS),
+         "-m", "leadgen_pipeline.definitions"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        events = [e for e in instance.all_logs(run.run_id) if e.dagster_event is not None]
+    run_pid = next(
+        e.dagster_event.pid
+        for e in events
+        if e.dagster_event and e.dagster_event_type == dg.DagsterEventType.RUN_START
+    )
+    spans, pids = {}, {}
+    for event in events:
+        step = (event.step_key or "").replace("__", "/")
+        if step in PULL_STEPS and event.dagster_event_type == dg.DagsterEventType.STEP_START:
+            spans[step], pids[step] = [event.timestamp, None], event.dagster_event.pid
+        elif step in PULL_STEPS and event.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS:
+            spans[step][1] = event.timestamp
+    # each pull in a process of its own, none in the run's
+    assert sorted(pids) == sorted(PULL_STEPS)
+    assert len(set(pids.values())) == len(PULL_STEPS) and run_pid not in pids.values()
+    # and at least two of them wrote the lake at the same time
+    ordered = sorted(spans.values())
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered))
+
+    # the history the concurrent pulls wrote is the history one process writes in a file
+    file_folder = tmp_path / "file_build"
+    file_folder.mkdir()
+    job = bound_defs(file_folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
+    selection = [dg.AssetKey.from_user_string(key) for key in PULLS]
+    assert job.execute_in_process(instance=shared_instance(), asset_selection=selection).success
+    with duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as con:
+        catalog = lake.LakeCatalog(
+            postgres.host, postgres.port, FANOUT_DB, postgres.user, postgres.password,
+            str(data_path),
+        )  # fmt: skip
+        lake.attach_lake(con, catalog, "lake")
+        assert differing_rows(con, file_folder / STORE, ("raw_history", "config")) == {}
+        pulled = con.sql("select source from raw_history.pulls order by 1").fetchall()
+    assert [s for (s,) in pulled] == sorted(p.split("/")[1] for p in PULL_STEPS)
+
+
+def test_the_apollo_reveals_ledger_keeps_one_row_per_person_in_the_lake(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """The API pull's ledgers, which had a primary key a lake cannot hold: a reveal replaces
+    the person's earlier one, an erased id is kept once however often it is erased."""
+    first, later = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+    postgres.create_database("lake_apollo")
+    catalog = lake.LakeCatalog(
+        postgres.host, postgres.port, "lake_apollo", postgres.user, postgres.password,
+        str(tmp_path / "lake"),
+    )  # fmt: skip
+    with duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as con:
+        lake.attach_lake(con, catalog, "lake")
+        con.execute(f"create schema {apollo_pull.HISTORY_SCHEMA}")
+        assert apollo_pull.load_reveals(con) == {}  # as a pull starts: creates the ledger
+        apollo_pull.record_reveals(con, [{"id": "a1", "title": "CFO"}, {"id": "b2"}], first)
+        apollo_pull.record_reveals(con, [{"id": "a1", "title": "CEO"}, None], later)
+        assert apollo_pull.load_reveals(con) == {
+            "a1": {"id": "a1", "title": "CEO"},
+            "b2": {"id": "b2"},
+        }
+        assert apollo_pull.load_erased_ids(con) == set()  # as a pull starts
+        apollo_pull.forget_erased(con, {"b2"}, first)
+        apollo_pull.forget_erased(con, {"b2"}, later)
+        assert set(apollo_pull.load_reveals(con)) == {"a1"}
+        assert apollo_pull.load_erased_ids(con) == {sha256_hex("b2")}
+        ((rows,),) = con.sql(f"select count(*) from {apollo_pull.ERASED_IDS_TABLE}").fetchall()
+    assert rows == 1

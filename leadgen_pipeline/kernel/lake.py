@@ -11,6 +11,7 @@ loaded from the file the wheel installed, so a deployment without access to
 from __future__ import annotations
 
 import importlib.util
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ EXTENSION_PACKAGES = {
     "postgres_scanner": "duckdb_extension_postgres_scanner",
     "ducklake": "duckdb_extension_ducklake",
 }
+
+ATTACH_ATTEMPTS = 5
 
 
 class LakeUnavailable(RuntimeError):
@@ -84,16 +87,23 @@ def attach_lake(con: duckdb.DuckDBPyConnection, catalog: LakeCatalog, alias: str
         f"password {_literal(catalog.password)})"
     )
     data_path = catalog.data_path if catalog.data_path.endswith("/") else catalog.data_path + "/"
-    try:
-        con.execute(
-            f"attach if not exists 'ducklake:postgres:' as {alias} "
-            f"(data_path {_literal(data_path)}, meta_secret {alias}_catalog)"
-        )
-    except duckdb.Error as error:
-        raise LakeUnavailable(
-            f"DuckLake catalog {catalog.database!r} on {catalog.host}:{catalog.port} "
-            f"could not be attached: {error}"
-        ) from error
+    for attempt in range(1, ATTACH_ATTEMPTS + 1):
+        try:
+            con.execute(
+                f"attach if not exists 'ducklake:postgres:' as {alias} "
+                f"(data_path {_literal(data_path)}, meta_secret {alias}_catalog)"
+            )
+            break
+        except duckdb.Error as error:
+            # the first attach of an empty catalog creates the lake's own tables: a process
+            # attaching at the same moment finds them half made, and attaches again
+            if "already exists" in str(error) and attempt < ATTACH_ATTEMPTS:
+                time.sleep(0.2 * attempt)
+                continue
+            raise LakeUnavailable(
+                f"DuckLake catalog {catalog.database!r} on {catalog.host}:{catalog.port} "
+                f"could not be attached: {error}"
+            ) from error
     use_lake(con, alias)
 
 

@@ -59,6 +59,25 @@ def lake_settings() -> dict[str, str]:
     return {key: str(value) for key, value in values.items()}
 
 
+EXECUTORS = ("in_process", "multiprocess")
+
+
+def executor_kind() -> str:
+    """`LEADGEN_EXECUTOR`: `in_process` (every step in the run's process, the default) or
+    `multiprocess` (each step a process of its own, as `k8s_job_executor` makes each a pod)."""
+    kind = (os.environ.get("LEADGEN_EXECUTOR") or "in_process").strip().lower()
+    if kind not in EXECUTORS:
+        raise ValueError(f"LEADGEN_EXECUTOR={kind!r}: expected one of {', '.join(EXECUTORS)}")
+    return kind
+
+
+def max_concurrent_steps() -> int:
+    """`LEADGEN_MAX_CONCURRENT_STEPS`: steps the multiprocess executor runs at once (default:
+    the machine's CPUs)."""
+    stated = os.environ.get("LEADGEN_MAX_CONCURRENT_STEPS")
+    return int(stated) if stated else max(os.cpu_count() or 1, 1)
+
+
 def inbox_path() -> str:
     """`LEADGEN_INBOX`: the folder of vendor exports, one sub-folder per source."""
     return os.environ.get("LEADGEN_INBOX") or DEFAULT_INBOX

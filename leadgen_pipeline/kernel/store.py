@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +33,36 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
+# attempts at creating what may be created by another writer at the same moment
+CREATE_ATTEMPTS = 5
+
+
+def create_if_missing(
+    con: duckdb.DuckDBPyConnection, create: Callable[[duckdb.DuckDBPyConnection], None]
+) -> None:
+    """Run `create` (DDL of the `... if not exists` kind) in a transaction of its own.
+
+    A store with several writing processes (the lake, `kernel/lake.py`) refuses the commit
+    of one of two transactions that create the same schema or table at once; run apart from
+    the data's transaction, the loser only retries and finds the object there, and no data
+    transaction ever conflicts on DDL. On a DuckDB file (one writer) the first attempt holds.
+    """
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            with transaction(con):
+                create(con)
+            return
+        except duckdb.TransactionException:
+            if attempt == CREATE_ATTEMPTS:
+                raise
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The schema of `schema.table`, created if missing."""
+    schema = table.split(".")[0].replace('"', '""')
+    create_if_missing(con, lambda c: c.execute(f'create schema if not exists "{schema}"'))
+
+
 @contextmanager
 def registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[str]:
     """`frame` visible to SQL under a unique name for the duration of the block."""
@@ -46,19 +76,19 @@ def registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace `schema.table` with `frame`, atomically."""
-    schema = table.split(".")[0]
+    ensure_schema(con, table)
     with transaction(con), registered(con, frame) as name:
-        con.execute(f'create schema if not exists "{schema}"')
         con.execute(f"create or replace table {quote_table(table)} as select * from {name}")
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame]) -> None:
     """Replace each `schema.table` with its frame, all in one transaction: a run killed
     midway leaves every one of them as it was."""
+    for table in frames:
+        ensure_schema(con, table)
     with transaction(con):
         for table, frame in frames.items():
             with registered(con, frame) as name:
-                con.execute(f'create schema if not exists "{table.split(".")[0]}"')
                 con.execute(f"create or replace table {quote_table(table)} as select * from {name}")
 
 
@@ -88,13 +118,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Append `frame` to `schema.table` (created from the frame's shape if missing), atomically."""
-    schema = table.split(".")[0]
-    with transaction(con), registered(con, frame) as name:
-        con.execute(f'create schema if not exists "{schema}"')
-        con.execute(
-            f"create table if not exists {quote_table(table)} as select * from {name} limit 0"
+    ensure_schema(con, table)
+    with registered(con, frame) as name:
+        create_if_missing(
+            con,
+            lambda c: c.execute(
+                f"create table if not exists {quote_table(table)} as select * from {name} limit 0"
+            ),
         )
-        con.execute(f"insert into {quote_table(table)} by name select * from {name}")
+        with transaction(con):
+            con.execute(f"insert into {quote_table(table)} by name select * from {name}")
 
 
 # Analysts' DuckDB clients lag the pipeline's: a copy in this storage format opens in DuckDB

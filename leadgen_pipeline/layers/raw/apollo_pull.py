@@ -35,7 +35,7 @@ from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.keys.person import person_identity_keys
 from leadgen_pipeline.kernel.progress import Progress
-from leadgen_pipeline.kernel.store import registered, table_exists, transaction
+from leadgen_pipeline.kernel.store import create_if_missing, registered, table_exists, transaction
 from leadgen_pipeline.layers.config.icp import IcpSegment
 from leadgen_pipeline.layers.raw.apollo_queries import is_disqualified_title, plan_queries
 from leadgen_pipeline.layers.raw.apollo_records import SOURCE_FILE, people_to_canonical
@@ -186,14 +186,15 @@ def query_for_segment(segment: IcpSegment) -> ApolloSearchQuery:
 def _ensure_reveals_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {HISTORY_SCHEMA}")
     con.execute(
+        # no primary key: DuckLake has no constraints; `record_reveals` keeps one row per id
         f"""create table if not exists {REVEALS_TABLE} (
-            person_id varchar primary key, revealed_at timestamptz not null, person json)"""
+            person_id varchar not null, revealed_at timestamptz not null, person json)"""
     )
 
 
 def load_reveals(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """Every person revealed so far, by Apollo id, as the person object Apollo returned."""
-    _ensure_reveals_table(con)
+    create_if_missing(con, _ensure_reveals_table)
     rows = con.execute(f"select person_id, person from {REVEALS_TABLE}").fetchall()
     return {person_id: json.loads(person) for person_id, person in rows}
 
@@ -202,16 +203,28 @@ def record_reveals(
     con: duckdb.DuckDBPyConnection, people: Sequence[dict[str, Any] | None], at: datetime
 ) -> None:
     """Store a paid batch at once (its own transaction), before the next paid call."""
-    rows = [
-        (str(p["id"]), at, json.dumps(p))
-        for p in people
-        if isinstance(p, dict) and p.get("id")
-    ]
-    if not rows:
+    # the last of a person's objects in the batch, replacing any stored one
+    latest = {str(p["id"]): json.dumps(p) for p in people if isinstance(p, dict) and p.get("id")}
+    if not latest:
         return
-    with transaction(con):
-        con.executemany(
-            f"insert or replace into {REVEALS_TABLE} values (?, ?, ?)", [list(r) for r in rows]
+    batch = pl.DataFrame(
+        {
+            "person_id": list(latest),
+            "revealed_at": [at] * len(latest),
+            "person": list(latest.values()),
+        },
+        schema={
+            "person_id": pl.String,
+            "revealed_at": pl.Datetime("us", "UTC"),
+            "person": pl.String,
+        },
+    )
+    with transaction(con), registered(con, batch) as rows:
+        con.execute(
+            f"delete from {REVEALS_TABLE} where person_id in (select person_id from {rows})"
+        )
+        con.execute(
+            f"insert into {REVEALS_TABLE} select person_id, revealed_at, person from {rows}"
         )
 
 
@@ -249,9 +262,12 @@ def erased_people(
 
 def load_erased_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The SHA-256 of the Apollo id of every person erased at ingest so far."""
-    con.execute(
-        f"create table if not exists {ERASED_IDS_TABLE} "
-        "(id_hash varchar primary key, erased_at timestamptz not null)"
+    create_if_missing(
+        con,
+        lambda c: c.execute(
+            f"create table if not exists {ERASED_IDS_TABLE} "
+            "(id_hash varchar not null, erased_at timestamptz not null)"  # one row per hash
+        ),
     )
     return {
         id_hash for (id_hash,) in con.execute(f"select id_hash from {ERASED_IDS_TABLE}").fetchall()
@@ -268,8 +284,9 @@ def forget_erased(con: duckdb.DuckDBPyConnection, person_ids: set[str], at: date
                 {"ids": sorted(person_ids)},
             )
             con.execute(
-                f"""insert or ignore into {ERASED_IDS_TABLE}
-                    select sha256(id), $at from (select unnest($ids) as id)""",
+                f"""insert into {ERASED_IDS_TABLE}
+                    select sha256(id), $at from (select unnest($ids) as id)
+                    where sha256(id) not in (select id_hash from {ERASED_IDS_TABLE})""",
                 {"ids": sorted(person_ids), "at": at},
             )
 

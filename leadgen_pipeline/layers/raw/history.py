@@ -15,7 +15,13 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import dates
-from leadgen_pipeline.kernel.store import in_utc, registered, table_exists, transaction
+from leadgen_pipeline.kernel.store import (
+    create_if_missing,
+    in_utc,
+    registered,
+    table_exists,
+    transaction,
+)
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, SOURCES
 from leadgen_pipeline.layers.raw.ingest import SourcePull
 
@@ -89,8 +95,10 @@ def _append_pull(
     credits_spent: float | None,
     warnings: list[str] | None,
 ) -> bool:
+    # every pull creates every source's history: apart from the data, so pulls running at
+    # once in several processes (the lake) never conflict on it
+    create_if_missing(con, _create_history_tables)
     with transaction(con):
-        _create_history_tables(con)
         # fetch to the end: duckdb 2 refuses new work while a result is still open
         ((seen,),) = con.execute(
             f"select count(*) from {PULLS_TABLE} where snapshot_id = ?", [pull.snapshot_id]
@@ -121,8 +129,7 @@ def ensure_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
     """Create the history tables and the latest-pull views if this store has none yet."""
     if table_exists(con, PULLS_TABLE) and table_exists(con, REJECTS_HISTORY):
         return  # created together with the views, in one transaction
-    with transaction(con):
-        _create_history_tables(con)
+    create_if_missing(con, _create_history_tables)
 
 
 def latest_pull(con: duckdb.DuckDBPyConnection, source: str) -> dict | None:
