@@ -66,7 +66,8 @@ class DuckDBStore(DuckDBResource):
 
     @property
     def files_dir(self) -> Path:
-        """Where the pipeline's own files (recommendations, reports) go: beside the store."""
+        """Where the pipeline's own files (handoff exports, reports, recommendations) go:
+        beside the DuckDB file."""
         return Path(self.database).parent
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -109,7 +110,7 @@ class DuckLakeStore(DuckDBStore):
     layer's SQL runs unchanged: the lake is each connection's default catalog.
 
     `database` is this process's own DuckDB session (in memory by default: nothing the
-    pipeline writes lands there); `files_dir` takes the recommendations and reports. The
+    pipeline writes lands there); `files_dir` takes the exports, reports and recommendations. The
     catalog's password is bound as an EnvVar (`LEADGEN_LAKE_PG_PASSWORD`), never a value.
     """
 
@@ -189,7 +190,7 @@ class LeadgenInputs(dg.ConfigurableResource):
         return Path(self.sources_manifest)
 
     def clock(self) -> Callable[[], datetime]:
-        """ "Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
+        """"Now" as the run sees it: the pinned moment (`as_of`, else the inbox's own
         reference date) every time it is asked, else the wall clock."""
         return dates.clock(self.as_of or settings.inbox_as_of(self.inbox_path))
 
