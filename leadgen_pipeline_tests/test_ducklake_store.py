@@ -4,10 +4,12 @@ deployment binds it, and read back by a second client as an analyst on another h
 
 from __future__ import annotations
 
+import csv
 import importlib.metadata
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +41,7 @@ from leadgen_pipeline_tests.builds import (
 )
 from leadgen_pipeline_tests.postgres_server import PostgresServer
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
+from leadgen_pipeline_tests.test_erasure import inbox_people, needles_of
 
 LAKE_DB = "lake_catalog"
 # what differs between any two builds of one inbox: the one stamp taken from the machine's
@@ -360,3 +363,53 @@ def test_the_apollo_reveals_ledger_keeps_one_row_per_person_in_the_lake(
         assert apollo_pull.load_erased_ids(con) == {sha256_hex("b2")}
         ((rows,),) = con.sql(f"select count(*) from {apollo_pull.ERASED_IDS_TABLE}").fetchall()
     assert rows == 1
+
+
+def test_erased_people_leave_no_trace_in_the_lakes_files_or_catalog(lake_build: LakeBuild) -> None:
+    """A lake keeps every snapshot's files for time travel: the rows the erasure sweep took
+    out of raw history stay in the pulls' Parquet files and the catalog's inlined data until
+    those snapshots are expired and their files deleted."""
+    import psycopg2
+
+    inbox = lake_build.folder / "sample"
+    people = inbox_people(inbox)
+    with (inbox / "suppression/erasure_requests-2026-11-19.csv").open() as handle:
+        emails = {r["email"].lower() for r in csv.DictReader(handle)}
+    erased = [p for p in people.values() if p.emails & emails]
+    assert len(erased) > 5, "the demo asks to erase people who are in its sources"
+    needles = needles_of(erased, people)
+    pattern = "|".join(re.escape(n.lower()) for n in needles)
+    with duckdb.connect() as con:
+        holding = [
+            path.relative_to(lake_build.data_path)
+            for path in sorted(lake_build.data_path.rglob("*.parquet"))
+            if con.execute(
+                "select count(*) from read_parquet(?) t where regexp_matches(lower(t::varchar), ?)",
+                [str(path), pattern],
+            ).fetchall()[0][0]
+        ]
+    assert holding == []
+    with (
+        psycopg2.connect(lake_build.server.dsn(LAKE_DB)) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "select table_name from information_schema.tables where table_schema = 'public'"
+        )
+        catalog_tables = [name for (name,) in cursor.fetchall()]
+        inlined = []
+        for name in catalog_tables:
+            cursor.execute(f'select count(*) from "{name}" t where lower(t::text) ~ %s', (pattern,))
+            if cursor.fetchone()[0]:
+                inlined.append(name)
+    assert catalog_tables and inlined == []
+    # and the oldest snapshot a time-travel query can still reach holds none of them
+    with open_lake(lake_build) as con:
+        ((oldest,),) = con.sql("select min(snapshot_id) from ducklake_snapshots('lake')").fetchall()
+        ((found,),) = con.execute(
+            "select count(*) from "
+            f"(select * from raw_history.apollo at (version => {int(oldest)})) t "
+            "where regexp_matches(lower(t::varchar), ?)",
+            [pattern],
+        ).fetchall()
+    assert found == 0

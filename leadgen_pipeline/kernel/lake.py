@@ -110,3 +110,35 @@ def attach_lake(con: duckdb.DuckDBPyConnection, catalog: LakeCatalog, alias: str
 def use_lake(con: duckdb.DuckDBPyConnection, alias: str) -> None:
     """Make the lake `con`'s default catalog (each cursor has a default of its own)."""
     con.execute(f'use "{alias}"')
+
+
+def in_ducklake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default catalog is a DuckLake."""
+    ((kind,),) = con.execute(
+        "select type from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return kind == "ducklake"
+
+
+def forget_deleted_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """In a DuckLake, make deleted rows unreadable: rewrite every data file that holds a
+    deleted row without it, expire every snapshot but the latest, and delete the files only
+    those used; the number of files deleted. Nothing elsewhere.
+
+    A lake deletes a row by writing a delete file beside the data file that holds it, and
+    keeps each snapshot readable (time travel): the rows the erasure sweep deletes would
+    stay in Parquet files and be read back with `AT (VERSION => ...)`. Erasure must forget
+    them. The lake keeps no history of its own after this; the pipeline's history is in its
+    tables (`raw_history`, the ledgers, the logs)."""
+    if not in_ducklake(con):
+        return 0
+    ((catalog,),) = con.execute("select current_database()").fetchall()
+    con.execute("call ducklake_rewrite_data_files(?, delete_threshold => 0)", [catalog])
+    ((latest,),) = con.execute(
+        "select max(snapshot_time) from ducklake_snapshots(?)", [catalog]
+    ).fetchall()
+    con.execute("call ducklake_expire_snapshots(?, older_than => ?)", [catalog, latest])
+    deleted = con.execute(
+        "call ducklake_cleanup_old_files(?, cleanup_all => true)", [catalog]
+    ).fetchall()
+    return len(deleted)

@@ -16,6 +16,7 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
+from leadgen_pipeline.kernel.lake import in_ducklake
 from leadgen_pipeline.kernel.privacy import masked_preview
 from leadgen_pipeline.kernel.store import quote_table, read_table, table_exists, transaction
 
@@ -99,13 +100,6 @@ def _is_view(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return views > 0
 
 
-def _in_ducklake(con: duckdb.DuckDBPyConnection) -> bool:
-    ((kind,),) = con.execute(
-        "select type from duckdb_databases() where database_name = current_database()"
-    ).fetchall()
-    return kind == "ducklake"
-
-
 def comment_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Write the contract's descriptions as DuckDB comments (`COMMENT ON TABLE/COLUMN`), so
     `duckdb_columns().comment` answers an analyst; the column descriptions, for the UI."""
@@ -116,7 +110,7 @@ def comment_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     statements = [f"comment on {kind} {ref} is {_sql_text(table_text)}"] if table_text else []
     # DuckLake keeps no comments on a view's columns (a DuckDB file does): there the columns
     # are described in the UI and on the tables the view reads
-    if kind == "table" or not _in_ducklake(con):
+    if kind == "table" or not in_ducklake(con):
         statements += [
             f'comment on column {ref}."{name}" is {_sql_text(text)}'
             for name, text in sorted(columns.items())

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel import store
+from leadgen_pipeline.kernel.lake import forget_deleted_rows
 from leadgen_pipeline.layers.compliance.erasure import ErasureReport, erase_people
 from leadgen_pipeline.layers.compliance.suppressions import (
     erasure_hashes,
@@ -130,4 +131,6 @@ def link_and_erase(con: duckdb.DuckDBPyConnection, inbox: Path, built_at: dateti
     store.write_table(con, "core.contact_links", links)
     store.append_rows(con, "core.merge_log", log)
     store.append_rows(con, "core.erasure_log", report.log_rows(built_at))
+    # a lake would keep the erased rows in its files and earlier snapshots
+    forget_deleted_rows(con)
     return UnionBuild(links, log, report)
