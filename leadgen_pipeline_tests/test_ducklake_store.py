@@ -24,6 +24,7 @@ import polars as pl
 import pytest
 from dagster._core.instance.ref import InstanceRef
 
+from leadgen_pipeline.definitions import executor_for
 from leadgen_pipeline.kernel import lake, settings
 from leadgen_pipeline.kernel.hashing import sha256_hex
 from leadgen_pipeline.kernel.store import write_tables
@@ -413,3 +414,15 @@ def test_erased_people_leave_no_trace_in_the_lakes_files_or_catalog(lake_build: 
             [pattern],
         ).fetchall()
     assert found == 0
+
+
+def test_a_duckdb_file_refuses_steps_in_processes_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_store = DuckDBStore(database=str(tmp_path / STORE))
+    assert executor_for(file_store, "in_process") is dg.in_process_executor
+    with pytest.raises(ValueError, match="needs LEADGEN_STORE=ducklake"):
+        executor_for(file_store, "multiprocess")
+    monkeypatch.setenv("LEADGEN_EXECUTOR", "celery")
+    with pytest.raises(ValueError, match="LEADGEN_EXECUTOR='celery': expected one of"):
+        settings.executor_kind()
