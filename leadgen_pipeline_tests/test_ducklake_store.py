@@ -27,7 +27,7 @@ from dagster._core.instance.ref import InstanceRef
 from leadgen_pipeline.definitions import executor_for
 from leadgen_pipeline.kernel import lake, settings
 from leadgen_pipeline.kernel.hashing import sha256_hex
-from leadgen_pipeline.kernel.store import write_tables
+from leadgen_pipeline.kernel.store import committed, transaction, write_tables
 from leadgen_pipeline.layers.raw import apollo_pull
 from leadgen_pipeline.resources import DuckDBStore, DuckLakeStore, store_from_env
 from leadgen_pipeline_tests.builds import (
@@ -426,3 +426,38 @@ def test_a_duckdb_file_refuses_steps_in_processes_of_their_own(
     monkeypatch.setenv("LEADGEN_EXECUTOR", "celery")
     with pytest.raises(ValueError, match="LEADGEN_EXECUTOR='celery': expected one of"):
         settings.executor_kind()
+
+
+def test_a_commit_the_lake_refuses_is_redone_on_the_winners_snapshot(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """Two writers, one table: while one appends, the other comments on it (as two pulls
+    do to the pull log); the lake refuses the append's commit and `committed` redoes it."""
+    postgres.create_database("lake_conflict")
+    catalog = lake.LakeCatalog(
+        postgres.host, postgres.port, "lake_conflict", postgres.user, postgres.password,
+        str(tmp_path / "lake"),
+    )  # fmt: skip
+    with (
+        duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as writer,
+        duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as other,
+    ):
+        lake.attach_lake(writer, catalog, "lake")
+        lake.attach_lake(other, catalog, "lake")
+        writer.execute("create schema raw_history; create table raw_history.pulls (n int)")
+        attempts = []
+
+        def append(con: duckdb.DuckDBPyConnection) -> int:
+            attempts.append(1)
+            con.execute("insert into raw_history.pulls values (1)")
+            if len(attempts) == 1:  # the other writer commits first, meanwhile
+                other.execute("comment on table raw_history.pulls is 'the pull log'")
+            return len(attempts)
+
+        assert committed(writer, append) == 2
+        assert writer.sql("select count(*) from raw_history.pulls").fetchall() == [(1,)]
+        # without the redo, the row is lost
+        with pytest.raises(duckdb.TransactionException), transaction(writer):
+            writer.execute("insert into raw_history.pulls values (2)")
+            other.execute("comment on table raw_history.pulls is 'changed again'")
+        assert writer.sql("select count(*) from raw_history.pulls").fetchall() == [(1,)]

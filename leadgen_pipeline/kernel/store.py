@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -33,28 +34,41 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-# attempts at creating what may be created by another writer at the same moment
-CREATE_ATTEMPTS = 5
+T = TypeVar("T")
+# attempts at a transaction that another writer of the store may make conflict
+COMMIT_ATTEMPTS = 5
+
+
+def committed(
+    con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]
+) -> T:
+    """`work(con)` in a transaction of its own, run again from the start when the store
+    refuses the commit; what `work` returned.
+
+    A store with several writing processes (the lake, `kernel/lake.py`) commits
+    optimistically: of two transactions that change one table at once (one appends, the
+    other comments on it; both create the same schema) one commit is refused, and the loser
+    redoing its work on the winner's snapshot is the remedy. `work` must therefore decide
+    from what it reads inside the transaction. On a DuckDB file (one writer) the first
+    attempt holds."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            with transaction(con):
+                result = work(con)
+            return result
+        except duckdb.TransactionException:
+            if attempt == COMMIT_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def create_if_missing(
     con: duckdb.DuckDBPyConnection, create: Callable[[duckdb.DuckDBPyConnection], None]
 ) -> None:
-    """Run `create` (DDL of the `... if not exists` kind) in a transaction of its own.
-
-    A store with several writing processes (the lake, `kernel/lake.py`) refuses the commit
-    of one of two transactions that create the same schema or table at once; run apart from
-    the data's transaction, the loser only retries and finds the object there, and no data
-    transaction ever conflicts on DDL. On a DuckDB file (one writer) the first attempt holds.
-    """
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            with transaction(con):
-                create(con)
-            return
-        except duckdb.TransactionException:
-            if attempt == CREATE_ATTEMPTS:
-                raise
+    """Run `create` (DDL of the `... if not exists` kind) in a transaction of its own, apart
+    from the data's (`committed`): a writer that loses the race finds the object there, and
+    no data transaction ever conflicts on DDL."""
+    committed(con, create)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -18,7 +18,12 @@ import polars as pl
 
 from leadgen_pipeline.kernel.lake import in_ducklake
 from leadgen_pipeline.kernel.privacy import masked_preview
-from leadgen_pipeline.kernel.store import quote_table, read_table, table_exists, transaction
+from leadgen_pipeline.kernel.store import (
+    committed,
+    quote_table,
+    read_table,
+    table_exists,
+)
 
 PREVIEW_ROWS = 5
 # A preview cell longer than this (a struct like `core.contacts.lineage`, a raw record's JSON)
@@ -116,11 +121,32 @@ def comment_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
             for name, text in sorted(columns.items())
             if name in present
         ]
+    statements = [s for s in statements if s not in _written_comments(con, table, kind)]
     if statements:
-        with transaction(con):
-            for statement in statements:
-                con.execute(statement)
+        # an unchanged comment is not written again: in a lake each is a change of the table
+        # that another writer's append to it would conflict with (`committed` retries)
+        committed(con, lambda c: [c.execute(statement) for statement in statements])
     return columns
+
+
+def _written_comments(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> set[str]:
+    """The `comment on ...` statements that would write the comments `table` already has."""
+    schema, _, name = table.rpartition(".")
+    ref, catalog = quote_table(table), "database_name = current_database()"
+    where = f"{catalog} and schema_name = coalesce(nullif(?, ''), current_schema())"
+    entries = "duckdb_views()" if kind == "view" else "duckdb_tables()"
+    own = con.execute(
+        f"select comment from {entries} where {where} and {kind}_name = ? and comment is not null",
+        [schema, name],
+    ).fetchall()
+    columns = con.execute(
+        f"select column_name, comment from duckdb_columns() where {where} and table_name = ? "
+        "and comment is not null",
+        [schema, name],
+    ).fetchall()
+    return {f"comment on {kind} {ref} is {_sql_text(text)}" for (text,) in own} | {
+        f'comment on column {ref}."{column}" is {_sql_text(text)}' for column, text in columns
+    }
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:

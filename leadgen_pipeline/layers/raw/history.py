@@ -16,11 +16,11 @@ import polars as pl
 
 from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.store import (
+    committed,
     create_if_missing,
     in_utc,
     registered,
     table_exists,
-    transaction,
 )
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, SOURCES
 from leadgen_pipeline.layers.raw.ingest import SourcePull
@@ -98,7 +98,9 @@ def _append_pull(
     # every pull creates every source's history: apart from the data, so pulls running at
     # once in several processes (the lake) never conflict on it
     create_if_missing(con, _create_history_tables)
-    with transaction(con):
+    files = json.dumps([asdict(f) for f in pull.files], default=str)
+
+    def append(con: duckdb.DuckDBPyConnection) -> bool:
         # fetch to the end: duckdb 2 refuses new work while a result is still open
         ((seen,),) = con.execute(
             f"select count(*) from {PULLS_TABLE} where snapshot_id = ?", [pull.snapshot_id]
@@ -111,7 +113,6 @@ def _append_pull(
                 )
             with registered(con, pull.rejects) as rejects:
                 con.execute(f"insert into {REJECTS_HISTORY} by name select * from {rejects}")
-        files = json.dumps([asdict(f) for f in pull.files], default=str)
         con.execute(
             f"insert into {PULLS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -122,7 +123,10 @@ def _append_pull(
                 files, json.dumps(warnings or []),
             ],
         )  # fmt: skip
-    return is_new
+        return is_new
+
+    # the other pulls append to the same pull log at once in a lake: a refused commit retries
+    return committed(con, append)
 
 
 def ensure_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
