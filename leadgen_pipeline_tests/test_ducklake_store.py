@@ -94,15 +94,35 @@ def lake_build(
         yield LakeBuild(postgres, folder, data_path, store, summary)
 
 
-def open_lake(build: LakeBuild) -> duckdb.DuckDBPyConnection:
-    """A second client: its own DuckDB session, attaching the lake from its catalog alone."""
+def lake_session(
+    server: PostgresServer, database: str, data_path: Path
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB session of its own with the lake of `database` on `server` attached."""
     con = duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG)
     catalog = lake.LakeCatalog(
-        build.server.host, build.server.port, LAKE_DB, build.server.user,
-        build.server.password, str(build.data_path),
-    )  # fmt: skip
+        server.host, server.port, database, server.user, server.password, str(data_path)
+    )
     lake.attach_lake(con, catalog, "lake")
     return con
+
+
+def parquet_files_matching(data_path: Path, pattern: str) -> list[Path]:
+    """The lake's Parquet files (relative to `data_path`) with a row whose text, lower-cased,
+    matches the regular expression `pattern`."""
+    with duckdb.connect() as con:
+        return [
+            path.relative_to(data_path)
+            for path in sorted(data_path.rglob("*.parquet"))
+            if con.execute(
+                "select count(*) from read_parquet(?) t where regexp_matches(lower(t::varchar), ?)",
+                [str(path), pattern],
+            ).fetchall()[0][0]
+        ]
+
+
+def open_lake(build: LakeBuild) -> duckdb.DuckDBPyConnection:
+    """A second client: its own DuckDB session, attaching the lake from its catalog alone."""
+    return lake_session(build.server, LAKE_DB, build.data_path)
 
 
 def test_the_whole_demo_graph_builds_into_the_lake(lake_build: LakeBuild) -> None:
@@ -200,16 +220,7 @@ def test_the_catalog_password_reaches_no_log_table_or_file(lake_build: LakeBuild
     for path in lake_build.folder.rglob("*"):
         if path.is_file() and path.suffix != ".parquet":  # parquet is compressed: read below
             assert password.encode() not in path.read_bytes(), path
-    with duckdb.connect() as con:
-        holding = [
-            path
-            for path in sorted(lake_build.data_path.rglob("*.parquet"))
-            if con.execute(
-                "select count(*) from read_parquet(?) t where contains(t::varchar, ?)",
-                [str(path), password],
-            ).fetchall()[0][0]
-        ]
-    assert holding == []
+    assert parquet_files_matching(lake_build.data_path, re.escape(password.lower())) == []
 
 
 def test_the_analysts_copy_is_published_from_the_lake(lake_build: LakeBuild) -> None:
@@ -325,12 +336,7 @@ def test_the_pulls_run_as_processes_of_their_own_writing_one_lake_at_once(
     job = bound_defs(file_folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
     selection = [dg.AssetKey.from_user_string(key) for key in PULLS]
     assert job.execute_in_process(instance=shared_instance(), asset_selection=selection).success
-    with duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as con:
-        catalog = lake.LakeCatalog(
-            postgres.host, postgres.port, FANOUT_DB, postgres.user, postgres.password,
-            str(data_path),
-        )  # fmt: skip
-        lake.attach_lake(con, catalog, "lake")
+    with lake_session(postgres, FANOUT_DB, data_path) as con:
         assert differing_rows(con, file_folder / STORE, ("raw_history", "config")) == {}
         pulled = con.sql("select source from raw_history.pulls order by 1").fetchall()
     assert [s for (s,) in pulled] == sorted(p.split("/")[1] for p in PULL_STEPS)
@@ -343,12 +349,7 @@ def test_the_apollo_reveals_ledger_keeps_one_row_per_person_in_the_lake(
     the person's earlier one, an erased id is kept once however often it is erased."""
     first, later = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
     postgres.create_database("lake_apollo")
-    catalog = lake.LakeCatalog(
-        postgres.host, postgres.port, "lake_apollo", postgres.user, postgres.password,
-        str(tmp_path / "lake"),
-    )  # fmt: skip
-    with duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as con:
-        lake.attach_lake(con, catalog, "lake")
+    with lake_session(postgres, "lake_apollo", tmp_path / "lake") as con:
         con.execute(f"create schema {apollo_pull.HISTORY_SCHEMA}")
         assert apollo_pull.load_reveals(con) == {}  # as a pull starts: creates the ledger
         apollo_pull.record_reveals(con, [{"id": "a1", "title": "CFO"}, {"id": "b2"}], first)
@@ -380,16 +381,7 @@ def test_erased_people_leave_no_trace_in_the_lakes_files_or_catalog(lake_build: 
     assert len(erased) > 5, "the demo asks to erase people who are in its sources"
     needles = needles_of(erased, people)
     pattern = "|".join(re.escape(n.lower()) for n in needles)
-    with duckdb.connect() as con:
-        holding = [
-            path.relative_to(lake_build.data_path)
-            for path in sorted(lake_build.data_path.rglob("*.parquet"))
-            if con.execute(
-                "select count(*) from read_parquet(?) t where regexp_matches(lower(t::varchar), ?)",
-                [str(path), pattern],
-            ).fetchall()[0][0]
-        ]
-    assert holding == []
+    assert parquet_files_matching(lake_build.data_path, pattern) == []
     with (
         psycopg2.connect(lake_build.server.dsn(LAKE_DB)) as connection,
         connection.cursor() as cursor,
@@ -434,16 +426,10 @@ def test_a_commit_the_lake_refuses_is_redone_on_the_winners_snapshot(
     """Two writers, one table: while one appends, the other comments on it (as two pulls
     do to the pull log); the lake refuses the append's commit and `committed` redoes it."""
     postgres.create_database("lake_conflict")
-    catalog = lake.LakeCatalog(
-        postgres.host, postgres.port, "lake_conflict", postgres.user, postgres.password,
-        str(tmp_path / "lake"),
-    )  # fmt: skip
     with (
-        duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as writer,
-        duckdb.connect(":memory:", config=lake.OFFLINE_CONFIG) as other,
+        lake_session(postgres, "lake_conflict", tmp_path / "lake") as writer,
+        lake_session(postgres, "lake_conflict", tmp_path / "lake") as other,
     ):
-        lake.attach_lake(writer, catalog, "lake")
-        lake.attach_lake(other, catalog, "lake")
         writer.execute("create schema raw_history; create table raw_history.pulls (n int)")
         attempts = []
 
