@@ -34,11 +34,9 @@ sys.path.insert(0, str(HERE.parent))  # the tests' PostgreSQL helper
 from end_to_end import (  # noqa: E402  (benchmarks/ is on the path when this runs as a script)
     WORK,
     inbox_for,
+    materialise,
     median_steps,
     new_instance,
-    offline_env,
-    run_measured,
-    step_times,
 )
 
 from leadgen_pipeline_tests.postgres_server import (  # noqa: E402
@@ -80,14 +78,7 @@ def one_run(setup: str, inbox: Path, server: PostgresServer, database: str) -> d
         new_instance(home)
         if setup != "file":
             server.create_database(database)
-        env = offline_env(home, store, inbox) | store_env(setup, folder, server, database)
-        command = [
-            sys.executable, "-m", "dagster", "asset", "materialize", "--select", "*",
-            "-m", "leadgen_pipeline.definitions",
-        ]  # fmt: skip
-        measured = run_measured(command, env)
-        measured.pop("stdout")
-        measured |= step_times(home)
+        measured = materialise(home, store, inbox, store_env(setup, folder, server, database))
         measured["store_mb"] = _size_mb(store if setup == "file" else folder / "lake")
     return measured
 

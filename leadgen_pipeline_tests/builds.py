@@ -6,7 +6,10 @@ import dataclasses
 import fcntl
 import functools
 import json
+import os
 import shutil
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,6 +77,32 @@ def run_all(defs: dg.Definitions, raise_on_error: bool = True) -> dg.ExecuteInPr
 
 
 STORE = "leadgen.duckdb"
+
+
+def cli_materialise(
+    selection: str,
+    home: Path,
+    store: Path,
+    inbox: Path,
+    extra_env: dict[str, str] | None = None,
+    timeout: int = 300,
+) -> subprocess.CompletedProcess:
+    """The README's run command for `selection` (`dagster asset materialize --select`), on
+    `store` and `inbox`, recorded in the instance at `home`, as a process of its own."""
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "LEADGEN_DUCKDB_PATH": str(store),
+        "LEADGEN_INBOX": str(inbox),
+        "LEADGEN_ICP_DIR": str(PROJECT / "data/icp"),
+        "LEADGEN_SOURCES_MANIFEST": str(PROJECT / "data/sources.yaml"),
+        **(extra_env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "dagster", "asset", "materialize", "--select", selection,
+         "-m", "leadgen_pipeline.definitions"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

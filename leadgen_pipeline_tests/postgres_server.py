@@ -66,6 +66,13 @@ class PostgresServer:
             f"password={self.password} dbname={db_name}"
         )
 
+    def new_database(self, prefix: str) -> str:
+        """A database of its own, named `prefix` and a token (a module fixture built again on
+        the same test process, or a test retried, never meets an earlier one); its name."""
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        self.create_database(name)
+        return name
+
     def create_database(self, name: str) -> None:
         import psycopg2
 

@@ -4,10 +4,7 @@ record as materialised, with its checks, in the instance the command used."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 from dagster._core.instance.ref import InstanceRef
 
 from leadgen_pipeline.layers.checks import StepResult, built_together
-from leadgen_pipeline_tests.builds import PROJECT, Build
+from leadgen_pipeline_tests.builds import PROJECT, Build, cli_materialise
 
 # a selected asset -> the partners its step writes with it
 SINGLE_ASSETS = {
@@ -28,24 +25,6 @@ SINGLE_ASSETS = {
 }
 
 
-def _materialise(build: Build, home: Path, selection: str) -> subprocess.CompletedProcess:
-    """The README's run command for one selection, on the copied store, with its upstream
-    already built."""
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "LEADGEN_DUCKDB_PATH": str(build.store),
-        "LEADGEN_INBOX": str(build.inbox),
-        "LEADGEN_ICP_DIR": str(PROJECT / "data/icp"),
-        "LEADGEN_SOURCES_MANIFEST": str(PROJECT / "data/sources.yaml"),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "dagster", "asset", "materialize", "--select", selection,
-         "-m", "leadgen_pipeline.definitions"],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("selected", sorted(SINGLE_ASSETS))
 def test_one_asset_of_a_step_materialises_from_the_command_line(
     demo_copy: Build, tmp_path: Path, selected: str
@@ -54,7 +33,7 @@ def test_one_asset_of_a_step_materialises_from_the_command_line(
     home.mkdir()
     shutil.copy2(PROJECT / "data/.dagster/dagster.yaml", home / "dagster.yaml")
 
-    done = _materialise(demo_copy, home, selected)
+    done = cli_materialise(selected, home, demo_copy.store, demo_copy.inbox)
 
     assert done.returncode == 0, done.stderr[-3000:]
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:

@@ -8,11 +8,8 @@ import csv
 import importlib.metadata
 import itertools
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,19 +29,18 @@ from leadgen_pipeline.layers.raw import apollo_pull
 from leadgen_pipeline.resources import DuckDBStore, DuckLakeStore, store_from_env
 from leadgen_pipeline_tests.builds import (
     EVENT_LOG,
-    PROJECT,
     STORE,
     Build,
     RunSummary,
     bound_defs,
     build_demo,
+    cli_materialise,
     shared_instance,
 )
 from leadgen_pipeline_tests.postgres_server import PostgresServer
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 from leadgen_pipeline_tests.test_erasure import inbox_people, needles_of
 
-LAKE_DB = "lake_catalog"
 # what differs between any two builds of one inbox: the one stamp taken from the machine's
 # clock (it orders pulls, test_pinned_time.py), the Dagster run, and where the build's export
 # files are (their rows and sha256 are compared)
@@ -54,18 +50,19 @@ PER_BUILD_COLUMNS = {"ingested_at", "run_id", "path"}
 @dataclass(frozen=True)
 class LakeBuild:
     server: PostgresServer
+    database: str
     folder: Path
     data_path: Path
     store: DuckDBStore
     summary: RunSummary
 
 
-def lake_env(server: PostgresServer, data_path: Path) -> dict[str, str]:
+def lake_env(server: PostgresServer, database: str, data_path: Path) -> dict[str, str]:
     return {
         "LEADGEN_STORE": "ducklake",
         "LEADGEN_LAKE_PG_HOST": server.host,
         "LEADGEN_LAKE_PG_PORT": str(server.port),
-        "LEADGEN_LAKE_PG_DB": LAKE_DB,
+        "LEADGEN_LAKE_PG_DB": database,
         "LEADGEN_LAKE_PG_USER": server.user,
         settings.LAKE_PASSWORD_ENV: server.password,
         "LEADGEN_LAKE_DATA_PATH": str(data_path),
@@ -78,11 +75,11 @@ def lake_build(
 ) -> Iterator[LakeBuild]:
     """The demo built once into a fresh lake, its store bound by `store_from_env` from the
     variables a deployment sets (the password among them, as an EnvVar)."""
-    postgres.create_database(LAKE_DB)
+    database = postgres.new_database("lake_catalog")
     folder = tmp_path_factory.mktemp("lake_build")
     data_path = folder / "lake_files"
     env = {
-        **lake_env(postgres, data_path),
+        **lake_env(postgres, database, data_path),
         "LEADGEN_DUCKDB_PATH": str(folder / "leadgen.duckdb"),
         "LEADGEN_ANALYST_COPY": str(folder / "analyst.duckdb"),
     }
@@ -91,7 +88,7 @@ def lake_build(
             patch.setenv(name, value)
         store = store_from_env()
         summary, _ = build_demo(folder, store=store)
-        yield LakeBuild(postgres, folder, data_path, store, summary)
+        yield LakeBuild(postgres, database, folder, data_path, store, summary)
 
 
 def lake_session(
@@ -122,7 +119,7 @@ def parquet_files_matching(data_path: Path, pattern: str) -> list[Path]:
 
 def open_lake(build: LakeBuild) -> duckdb.DuckDBPyConnection:
     """A second client: its own DuckDB session, attaching the lake from its catalog alone."""
-    return lake_session(build.server, LAKE_DB, build.data_path)
+    return lake_session(build.server, build.database, build.data_path)
 
 
 def test_the_whole_demo_graph_builds_into_the_lake(lake_build: LakeBuild) -> None:
@@ -198,7 +195,7 @@ def test_the_catalog_is_in_postgres_and_the_data_are_parquet_files(lake_build: L
     import psycopg2
 
     with (
-        psycopg2.connect(lake_build.server.dsn(LAKE_DB)) as connection,
+        psycopg2.connect(lake_build.server.dsn(lake_build.database)) as connection,
         connection.cursor() as cursor,
     ):
         cursor.execute(
@@ -275,7 +272,6 @@ def test_an_extension_built_for_another_duckdb_is_refused_by_name(
 PULL_STEPS = ["raw/apollo", "raw/cognism", "raw/sales_navigator", "raw/directory"]
 PULLS = ["config/source_provenance", "config/icp_segments", "compliance/suppressions",
          *PULL_STEPS, "raw/rejects"]  # fmt: skip
-FANOUT_DB = "lake_fanout"
 
 
 def test_the_pulls_run_as_processes_of_their_own_writing_one_lake_at_once(
@@ -283,28 +279,19 @@ def test_the_pulls_run_as_processes_of_their_own_writing_one_lake_at_once(
 ) -> None:
     """The README's command with `LEADGEN_EXECUTOR=multiprocess`: each step a process of its
     own (what `k8s_job_executor` makes a pod), two at a time, all writing the lake."""
-    postgres.create_database(FANOUT_DB)
+    fanout_db = postgres.new_database("lake_fanout")
     home, inbox, data_path = tmp_path / "dagster_home", tmp_path / "inbox", tmp_path / "lake"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     shutil.copytree(demo_build[0].inbox, inbox)
-    env = {
-        **os.environ,
-        **lake_env(postgres, data_path),
-        "LEADGEN_LAKE_PG_DB": FANOUT_DB,
+    fan_out = {
+        **lake_env(postgres, fanout_db, data_path),
         "LEADGEN_EXECUTOR": "multiprocess",
         "LEADGEN_MAX_CONCURRENT_STEPS": "2",
-        "DAGSTER_HOME": str(home),
-        "LEADGEN_INBOX": str(inbox),
-        "LEADGEN_DUCKDB_PATH": str(tmp_path / "leadgen.duckdb"),
-        "LEADGEN_ICP_DIR": str(PROJECT / "data/icp"),
-        "LEADGEN_SOURCES_MANIFEST": str(PROJECT / "data/sources.yaml"),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "dagster", "asset", "materialize", "--select", ",".join(PULLS),
-         "-m", "leadgen_pipeline.definitions"],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    done = cli_materialise(
+        ",".join(PULLS), home, tmp_path / STORE, inbox, extra_env=fan_out, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
@@ -336,7 +323,7 @@ def test_the_pulls_run_as_processes_of_their_own_writing_one_lake_at_once(
     job = bound_defs(file_folder, inbox, as_of=None).resolve_implicit_global_asset_job_def()
     selection = [dg.AssetKey.from_user_string(key) for key in PULLS]
     assert job.execute_in_process(instance=shared_instance(), asset_selection=selection).success
-    with lake_session(postgres, FANOUT_DB, data_path) as con:
+    with lake_session(postgres, fanout_db, data_path) as con:
         assert differing_rows(con, file_folder / STORE, ("raw_history", "config")) == {}
         pulled = con.sql("select source from raw_history.pulls order by 1").fetchall()
     assert [s for (s,) in pulled] == sorted(p.split("/")[1] for p in PULL_STEPS)
@@ -348,8 +335,8 @@ def test_the_apollo_reveals_ledger_keeps_one_row_per_person_in_the_lake(
     """The API pull's ledgers, which had a primary key a lake cannot hold: a reveal replaces
     the person's earlier one, an erased id is kept once however often it is erased."""
     first, later = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
-    postgres.create_database("lake_apollo")
-    with lake_session(postgres, "lake_apollo", tmp_path / "lake") as con:
+    database = postgres.new_database("lake_apollo")
+    with lake_session(postgres, database, tmp_path / "lake") as con:
         con.execute(f"create schema {apollo_pull.HISTORY_SCHEMA}")
         assert apollo_pull.load_reveals(con) == {}  # as a pull starts: creates the ledger
         apollo_pull.record_reveals(con, [{"id": "a1", "title": "CFO"}, {"id": "b2"}], first)
@@ -383,7 +370,7 @@ def test_erased_people_leave_no_trace_in_the_lakes_files_or_catalog(lake_build: 
     pattern = "|".join(re.escape(n.lower()) for n in needles)
     assert parquet_files_matching(lake_build.data_path, pattern) == []
     with (
-        psycopg2.connect(lake_build.server.dsn(LAKE_DB)) as connection,
+        psycopg2.connect(lake_build.server.dsn(lake_build.database)) as connection,
         connection.cursor() as cursor,
     ):
         cursor.execute(
@@ -425,10 +412,10 @@ def test_a_commit_the_lake_refuses_is_redone_on_the_winners_snapshot(
 ) -> None:
     """Two writers, one table: while one appends, the other comments on it (as two pulls
     do to the pull log); the lake refuses the append's commit and `committed` redoes it."""
-    postgres.create_database("lake_conflict")
+    database = postgres.new_database("lake_conflict")
     with (
-        lake_session(postgres, "lake_conflict", tmp_path / "lake") as writer,
-        lake_session(postgres, "lake_conflict", tmp_path / "lake") as other,
+        lake_session(postgres, database, tmp_path / "lake") as writer,
+        lake_session(postgres, database, tmp_path / "lake") as other,
     ):
         writer.execute("create schema raw_history; create table raw_history.pulls (n int)")
         attempts = []

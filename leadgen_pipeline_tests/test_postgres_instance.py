@@ -14,21 +14,24 @@ from leadgen_pipeline_tests.postgres_server import PostgresServer, dagster_yaml
 from leadgen_pipeline_tests.row_counts import ROW_COUNTS, row_counts
 from leadgen_pipeline_tests.test_definitions import EXPECTED_KEYS
 
-DB_NAME = "dagster"
+
+@pytest.fixture
+def dagster_db(postgres: PostgresServer) -> str:
+    """A database of its own on the test server, for Dagster's storage."""
+    return postgres.new_database("dagster")
 
 
 @pytest.fixture
-def postgres_home(postgres: PostgresServer, tmp_path: Path) -> Path:
-    """A DAGSTER_HOME whose dagster.yaml puts every storage on a database of the test server."""
-    postgres.create_database(DB_NAME)
+def postgres_home(postgres: PostgresServer, dagster_db: str, tmp_path: Path) -> Path:
+    """A DAGSTER_HOME whose dagster.yaml puts every storage on `dagster_db`."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(dagster_yaml(postgres, DB_NAME))
+    (home / "dagster.yaml").write_text(dagster_yaml(postgres, dagster_db))
     return home
 
 
 def test_whole_demo_graph_materialises_with_dagster_storage_on_postgres(
-    postgres: PostgresServer, postgres_home: Path, tmp_path: Path
+    postgres: PostgresServer, dagster_db: str, postgres_home: Path, tmp_path: Path
 ) -> None:
     import psycopg2
     from dagster_postgres import (
@@ -69,7 +72,7 @@ def test_whole_demo_graph_materialises_with_dagster_storage_on_postgres(
     # and the rows are in the server's tables: no SQLite storage beside dagster.yaml (only
     # the compute logs, which an instance keeps apart from its storage, are files there)
     assert not [p for p in postgres_home.rglob("*") if p.suffix in (".db", ".sqlite")]
-    with psycopg2.connect(postgres.dsn(DB_NAME)) as connection, connection.cursor() as cursor:
+    with psycopg2.connect(postgres.dsn(dagster_db)) as connection, connection.cursor() as cursor:
         cursor.execute("select status from runs where run_id = %s", (summary.run_id,))
         assert cursor.fetchall() == [("SUCCESS",)]
         cursor.execute(

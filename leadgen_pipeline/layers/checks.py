@@ -95,58 +95,50 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _is_view(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, _, name = table.rpartition(".")
-    ((views,),) = con.execute(
-        "select count(*) from duckdb_views() where database_name = current_database() "
-        "and schema_name = coalesce(nullif(?, ''), current_schema()) and view_name = ?",
-        [schema, name],
-    ).fetchall()
-    return views > 0
-
-
 def comment_table(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Write the contract's descriptions as DuckDB comments (`COMMENT ON TABLE/COLUMN`), so
-    `duckdb_columns().comment` answers an analyst; the column descriptions, for the UI."""
+    `duckdb_columns().comment` answers an analyst; the column descriptions, for the UI.
+
+    Only a comment that differs from the one stored is written: in a lake each is a change of
+    the table, which another writer's append to it would conflict with (`committed` retries)."""
     table_text, columns = contract_descriptions(table)
     ref = quote_table(table)
-    present = {name for name, *_ in con.execute(f"describe {ref}").fetchall()}
-    kind = "view" if _is_view(con, table) else "table"
-    statements = [f"comment on {kind} {ref} is {_sql_text(table_text)}"] if table_text else []
+    schema, _, name = table.rpartition(".")
+    entry = {"schema": schema, "name": name}
+    where = (
+        "database_name = current_database() "
+        "and schema_name = coalesce(nullif($schema, ''), current_schema())"
+    )
+    ((kind, comment),) = con.execute(
+        f"""select 'table', comment from duckdb_tables() where {where} and table_name = $name
+            union all
+            select 'view', comment from duckdb_views() where {where} and view_name = $name""",
+        entry,
+    ).fetchall()
+    # every column of the table or view -> its comment as stored
+    stored = dict(
+        con.execute(
+            f"select column_name, comment from duckdb_columns() where {where} "
+            "and table_name = $name",
+            entry,
+        ).fetchall()
+    )
+    statements = (
+        [f"comment on {kind} {ref} is {_sql_text(table_text)}"]
+        if table_text and table_text != comment
+        else []
+    )
     # DuckLake keeps no comments on a view's columns (a DuckDB file does): there the columns
     # are described in the UI and on the tables the view reads
     if kind == "table" or not in_ducklake(con):
         statements += [
-            f'comment on column {ref}."{name}" is {_sql_text(text)}'
-            for name, text in sorted(columns.items())
-            if name in present
+            f'comment on column {ref}."{column}" is {_sql_text(text)}'
+            for column, text in sorted(columns.items())
+            if column in stored and stored[column] != text
         ]
-    statements = [s for s in statements if s not in _written_comments(con, table, kind)]
     if statements:
-        # an unchanged comment is not written again: in a lake each is a change of the table
-        # that another writer's append to it would conflict with (`committed` retries)
         committed(con, lambda c: [c.execute(statement) for statement in statements])
     return columns
-
-
-def _written_comments(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> set[str]:
-    """The `comment on ...` statements that would write the comments `table` already has."""
-    schema, _, name = table.rpartition(".")
-    ref, catalog = quote_table(table), "database_name = current_database()"
-    where = f"{catalog} and schema_name = coalesce(nullif(?, ''), current_schema())"
-    entries = "duckdb_views()" if kind == "view" else "duckdb_tables()"
-    own = con.execute(
-        f"select comment from {entries} where {where} and {kind}_name = ? and comment is not null",
-        [schema, name],
-    ).fetchall()
-    columns = con.execute(
-        f"select column_name, comment from duckdb_columns() where {where} and table_name = ? "
-        "and comment is not null",
-        [schema, name],
-    ).fetchall()
-    return {f"comment on {kind} {ref} is {_sql_text(text)}" for (text,) in own} | {
-        f'comment on column {ref}."{column}" is {_sql_text(text)}' for column, text in columns
-    }
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
