@@ -15,7 +15,10 @@ the same cadences, and a sensor on the inbox.
 - Each source asset carries a freshness policy: it warns when its cadence has passed without
   a pull and fails a week later.
 - `inbox_exports` watches the inbox: a new export file (new content, whatever its name)
-  requests the pull of its folder's asset once.
+  requests the pull of its folder's asset once (a verification export: every batch).
+- Verification is partitioned in batches (`layers/verify/batches.py`): a condition that
+  fires for it requests every batch, and one run (a range, `single_run` backfill policy on
+  every asset) or a backfill of the `verify_batches` job (a run per batch) builds them.
 
 Both sensors start running when the code location loads; stop them in the UI (Automation) or
 with `dagster sensor stop <name>`.
@@ -41,6 +44,7 @@ from leadgen_pipeline.kernel.inbox_files import scan_inbox
 from leadgen_pipeline.layers.config.icp import load_icp_segments
 from leadgen_pipeline.layers.config.provenance import load_source_manifest
 from leadgen_pipeline.layers.raw.canonical import SOURCES
+from leadgen_pipeline.layers.verify.batches import BATCH_KEYS
 from leadgen_pipeline.resources import LeadgenInputs
 
 CRON_BY_CADENCE = {"monthly": "0 5 1 * *", "quarterly": "0 5 1 1,4,7,10 *"}
@@ -65,6 +69,11 @@ AUTOMATION_SENSOR = "leadgen_automation"
 INBOX_SENSOR = "inbox_exports"
 
 VERIFY_KEYS = (dg.AssetKey(["verify", "email_checks"]), dg.AssetKey(["verify", "ledger"]))
+# a run of every verification batch, as the whole-graph command's range names them
+EVERY_BATCH_TAGS = {
+    "dagster/asset_partition_range_start": BATCH_KEYS[0],
+    "dagster/asset_partition_range_end": BATCH_KEYS[-1],
+}
 CONFIG_GROUP = "config"
 RAW_KEYS = {dg.AssetKey(["raw", source]): source for source in SOURCES}
 # inbox folder -> the assets that read it (verification's two tables are built together)
@@ -149,7 +158,16 @@ def automated_assets(
     config_cadence = _most_frequent(
         set(cadences.values()) | segment_cadences(Path(inputs.icp_dir))
     )
-    return dg.map_asset_specs(lambda spec: _automated(spec, cadences, config_cadence), assets)
+    automated = dg.map_asset_specs(lambda spec: _automated(spec, cadences, config_cadence), assets)
+    # one run covers a range of verification batches (the whole-graph command names every
+    # batch): Dagster runs a range in one step only when every selected asset, partitioned
+    # or not, allows it; a backfill of the `verify_batches` job still makes a run per batch
+    return [
+        asset.with_attributes(backfill_policy=dg.BackfillPolicy.single_run())
+        if isinstance(asset, dg.AssetsDefinition)
+        else asset
+        for asset in automated
+    ]
 
 
 def automation_sensors() -> list[dg.SensorDefinition]:
@@ -195,11 +213,14 @@ def inbox_exports(context: dg.SensorEvaluationContext, inputs: LeadgenInputs) ->
         if folder not in FOLDER_ASSETS:
             context.log.info(f"{folder}/: {len(files)} new file(s), read by no asset yet")
             continue
+        tags = {"leadgen/inbox_folder": folder}
+        if folder == "verifications":  # an export may hold an address of any batch
+            tags |= EVERY_BATCH_TAGS
         requests.append(
             dg.RunRequest(
                 run_key=f"{folder}:{_run_key(files, scan.cursor)}",
                 asset_selection=list(FOLDER_ASSETS[folder]),
-                tags={"leadgen/inbox_folder": folder},
+                tags=tags,
             )
         )
     return dg.SensorResult(run_requests=requests, cursor=cursor)

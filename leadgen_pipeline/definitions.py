@@ -58,6 +58,7 @@ def build_defs(
     return dg.Definitions(
         assets=automated_assets(list(merged.assets or []), inputs),
         asset_checks=merged.asset_checks,
+        jobs=merged.jobs,
         sensors=[*(merged.sensors or []), *automation_sensors()],
         resources=dict(resources),
         executor=executor_for(store, executor),

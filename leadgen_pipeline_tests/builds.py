@@ -19,6 +19,7 @@ import dagster as dg
 from dagster._serdes import deserialize_value, serialize_value
 
 from leadgen_pipeline.definitions import build_defs
+from leadgen_pipeline.layers.verify.batches import EVERY_BATCH_RANGE
 from leadgen_pipeline.resources import (
     ApolloResource,
     DuckDBStore,
@@ -87,8 +88,9 @@ def cli_materialise(
     extra_env: dict[str, str] | None = None,
     timeout: int = 300,
 ) -> subprocess.CompletedProcess:
-    """The README's run command for `selection` (`dagster asset materialize --select`), on
-    `store` and `inbox`, recorded in the instance at `home`, as a process of its own."""
+    """The README's run command for `selection` (`dagster asset materialize --select`, every
+    verification batch in one run), on `store` and `inbox`, recorded in the instance at
+    `home`, as a process of its own."""
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -100,7 +102,7 @@ def cli_materialise(
     }
     return subprocess.run(
         [sys.executable, "-m", "dagster", "asset", "materialize", "--select", selection,
-         "-m", "leadgen_pipeline.definitions"],
+         "--partition-range", EVERY_BATCH_RANGE, "-m", "leadgen_pipeline.definitions"],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import yaml
 from dagster import AssetKey
 
 from leadgen_pipeline.automation import INBOX_SENSOR
+from leadgen_pipeline.layers.verify.batches import BATCH_KEYS
 from leadgen_pipeline.resources import LeadgenInputs
 from leadgen_pipeline_tests.builds import PROJECT, bound_defs
 from leadgen_pipeline_tests.test_definitions import EXPECTED_KEYS
@@ -50,41 +53,62 @@ class Simulation:
         self.instance = dg.DagsterInstance.ephemeral()
         self.cursor = None
 
-    def evaluate(self, at: datetime) -> set[str]:
+    def evaluate(self, at: datetime) -> dict[str, set[str | None]]:
+        """Asset -> the partitions requested at `at` ({None} for an unpartitioned asset)."""
         result = dg.evaluate_automation_conditions(
             defs=self.defs, instance=self.instance, cursor=self.cursor, evaluation_time=at
         )
         self.cursor = result.cursor
-        return {k for k in EXPECTED_KEYS if result.get_num_requested(AssetKey.from_user_string(k))}
+        return {
+            k: set(result.get_requested_partitions(AssetKey.from_user_string(k)))
+            for k in EXPECTED_KEYS
+            if result.get_num_requested(AssetKey.from_user_string(k))
+        }
 
-    def materialise(self, keys: set[str]) -> None:
-        for key in sorted(keys):
-            self.instance.report_runless_asset_event(
-                dg.AssetMaterialization(dg.AssetKey.from_user_string(key))
-            )
+    def materialise(self, requested: Mapping[str, Iterable[str | None]]) -> None:
+        for key, partitions in sorted(requested.items()):
+            for partition in sorted(partitions, key=str):
+                self.instance.report_runless_asset_event(
+                    dg.AssetMaterialization(dg.AssetKey.from_user_string(key), partition=partition)
+                )
 
-    def tick(self, at: datetime) -> Counter[str]:
+    def tick(self, at: datetime) -> Wave:
         """Evaluate at `at` and then every five minutes, materialising what each evaluation
         asks for, until one asks for nothing: everything requested in that wave, counted."""
-        requested: Counter[str] = Counter()
+        wave = Wave(Counter(), set())
         for step in range(12):
-            keys = self.evaluate(at + timedelta(minutes=5 * step))
-            requested.update(keys)
-            self.materialise(keys)
-            if not keys:
-                return requested
-        raise AssertionError(f"automation never settled after {at}: {requested}")
+            requested = self.evaluate(at + timedelta(minutes=5 * step))
+            wave.requested.update(requested.keys())
+            wave.batches.update(requested.get("verify/email_checks", set()))
+            self.materialise(requested)
+            if not requested:
+                return wave
+        raise AssertionError(f"automation never settled after {at}: {wave.requested}")
+
+
+@dataclass(frozen=True)
+class Wave:
+    """What one wave of automation asked for: each asset, counted once per evaluation that
+    requested it, and the verification batches it requested."""
+
+    requested: Counter[str]
+    batches: set[str | None]
+
+
+def built_once() -> dict[str, set[str | None]]:
+    """Everything the README's command builds: every verification batch in one run."""
+    return {k: set(BATCH_KEYS) if k in VERIFY else {None} for k in EXPECTED_KEYS}
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, Counter[str]]:
+def year(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, Wave]:
     """A year of automation from a built store: the 1st of each month at 05:00 UTC, and the
     15th of a few; directory and Sales Navigator quarterly, the rest monthly."""
     tmp_path = tmp_path_factory.mktemp("automation")
     manifest = _manifest(tmp_path, quarterly={"directory", "sales_navigator"})
     simulation = Simulation(bound_defs(tmp_path, PROJECT / "data/sample", manifest))
     simulation.evaluate(datetime(2026, 12, 20, tzinfo=UTC))  # the sensor's first look
-    simulation.materialise(EXPECTED_KEYS)  # the README's command built everything once
+    simulation.materialise(built_once())  # the README's command built everything once
     simulation.tick(datetime(2026, 12, 20, 0, 5, tzinfo=UTC))
     waves = {}
     for month in range(1, 13):
@@ -95,9 +119,10 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[datetime, Counter[str
 
 
 def test_each_source_is_pulled_on_the_first_tick_of_its_cadence(
-    year: dict[datetime, Counter[str]],
+    year: dict[datetime, Wave],
 ) -> None:
-    for at, requested in year.items():
+    for at, wave in year.items():
+        requested = wave.requested
         pulled = set(requested) & RAW_SOURCES
         if at.day != 1:
             assert pulled == set(), at
@@ -109,8 +134,9 @@ def test_each_source_is_pulled_on_the_first_tick_of_its_cadence(
         assert (set(requested) >= CONFIG) == (at.day == 1), at
 
 
-def test_downstream_follows_each_pull_once(year: dict[datetime, Counter[str]]) -> None:
-    for at, requested in year.items():
+def test_downstream_follows_each_pull_once(year: dict[datetime, Wave]) -> None:
+    for at, wave in year.items():
+        requested = wave.requested
         if at.day == 1:
             assert set(requested) >= DOWNSTREAM, (at, DOWNSTREAM - set(requested))
         assert max(requested.values(), default=0) <= 1, (at, requested)
@@ -124,21 +150,25 @@ def after_verification() -> set[str]:
     return {k.to_user_string() for k in keys} - VERIFY
 
 
-def test_verification_rechecks_daily_without_a_pull(year: dict[datetime, Counter[str]]) -> None:
+def test_verification_rechecks_daily_without_a_pull(year: dict[datetime, Wave]) -> None:
     # the 15th at 05:00 is after the daily 06:00 tick of the 14th: verification only, and what
     # follows it (the sendable list, the complete suppression list, and what reads them)
     assert sum(at.day == 15 for at in year) == len(MID_MONTH_LOOKS)
     downstream = after_verification()
     assert {"verify/sendable_contacts", "verify/suppression_list"} <= downstream
-    for at, requested in year.items():
+    for at, wave in year.items():
+        requested = wave.requested
         if at.day == 15:
             assert set(requested) == VERIFY | downstream, at
+        # each verification batch is a partition of its own: every one is rechecked
+        assert wave.batches == set(BATCH_KEYS), at
 
 
-def test_scores_and_deals_are_rebuilt_monthly(year: dict[datetime, Counter[str]]) -> None:
+def test_scores_and_deals_are_rebuilt_monthly(year: dict[datetime, Wave]) -> None:
     present = MONTHLY & EXPECTED_KEYS
     assert "feedback/deals" in present
-    for at, requested in year.items():
+    for at, wave in year.items():
+        requested = wave.requested
         if at.day == 1:
             assert present <= set(requested), at
         else:  # no tick of its own mid-month, and nothing it reads changed
@@ -190,9 +220,18 @@ def test_the_inbox_sensor_asks_for_a_pull_once_per_new_export(tmp_path: Path) ->
     (inbox / "notes/call-notes-2026-12-01.csv").parent.mkdir()
     (inbox / "notes/call-notes-2026-12-01.csv").write_text("note\nhello\n")
     (inbox / "intent/bombora-company-surge-2026-12-01.csv").write_text("Domain,Topic\nx.io,crm\n")
+    (inbox / "verifications/neverbounce-results-2026-12-01.csv").write_text(
+        "email,result\nzed@example.org,valid\n"
+    )
     requests, _ = _look(inbox, cursor)
     assert [r.asset_selection for r in requests] == [
         [dg.AssetKey(["feedback", "deals"])],  # crm/
         [dg.AssetKey(["enrich", "signals"]), dg.AssetKey(["enrich", "research_ledger"])],
         [dg.AssetKey(["compliance", "suppressions"])],
+        [dg.AssetKey(["verify", "email_checks"]), dg.AssetKey(["verify", "ledger"])],
     ]  # `notes/` is read by no asset: logged, not pulled
+    # a verification export may settle an address of any batch: the run covers them all
+    verifications = requests[-1].tags
+    assert verifications["dagster/asset_partition_range_start"] == BATCH_KEYS[0]
+    assert verifications["dagster/asset_partition_range_end"] == BATCH_KEYS[-1]
+    assert "dagster/asset_partition_range_start" not in requests[0].tags

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -334,11 +334,13 @@ def test_only_fresh_valid_or_catch_all_verdicts_of_mailable_people_are_sendable(
             "email": [f"{p}@x.io" for p in people[:-1]],
             "status": ["valid", "catch_all", "invalid", "valid", "valid", "valid"],
             "provider": ["neverbounce"] * 6,
-            "checked_at": [NOW] * 6,
-            "within_ttl": [True, True, True, False, True, True],
+            # "old" was within the TTL when its batch was verified, 40 days ago: the flag
+            # stored then says so, and the list judges the TTL by its own clock
+            "checked_at": [NOW, NOW, NOW, NOW - timedelta(days=40), NOW, NOW],
+            "within_ttl": [True] * 6,
         }
     )
-    sendable = sendable_now(contacts, checks)
+    sendable = sendable_now(contacts, checks, NOW, 30)
     assert dict(zip(sendable["person_id"], sendable["send_track"], strict=True)) == {
         "ok": "main",
         "catchall": "capped",

@@ -100,9 +100,11 @@ def run_verification(
     keys: list[dg.AssetKey] = VERIFY_KEYS,
     verifier: VerifierResource | None = None,
     instance: dg.DagsterInstance | None = None,
+    batch: str | None = None,
     **options: Any,
 ) -> dg.ExecuteInProcessResult:
-    """Materialise `keys` (the verdicts and the ledger) on the store in `store_dir`."""
+    """Materialise `keys` (the verdicts and the ledger) on the store in `store_dir`: one
+    verification batch (a partition), or with none named every batch."""
     defs = bound_defs(
         store_dir,
         inbox,
@@ -112,7 +114,10 @@ def run_verification(
     )
     job = defs.resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
-        instance=instance or shared_instance(), asset_selection=keys, raise_on_error=False
+        instance=instance or shared_instance(),
+        asset_selection=keys,
+        raise_on_error=False,
+        partition_key=batch,
     )
 
 

@@ -24,6 +24,7 @@ from leadgen_pipeline.layers.checks import (
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.core.assets import CONTACTS
+from leadgen_pipeline.layers.verify.batches import BATCH_KEYS
 from leadgen_pipeline.layers.verify.contracts import (
     BulkJobs,
     CallIntents,
@@ -42,6 +43,9 @@ from leadgen_pipeline.layers.verify.verification import (
 from leadgen_pipeline.resources import DuckDBStore, LeadgenInputs, VerifierResource
 
 GROUP = "verify"
+# each address's batch is a stable hash of it (`batches.py`): a fixed set, so the whole-graph
+# command names one range, and batches fan out as runs of their own
+VERIFY_BATCHES = dg.StaticPartitionsDefinition(list(BATCH_KEYS))
 EMAIL_CHECKS = dg.AssetKey([GROUP, "email_checks"])
 LEDGER = dg.AssetKey([GROUP, "ledger"])
 SENDABLE = dg.AssetKey([GROUP, "sendable_contacts"])
@@ -68,7 +72,9 @@ LEDGER_BOOKS = [
                 "disposable, role, do_not_mail), the provider's own verdict, provider, "
                 "checked time and whether it is within the TTL. Free pre-checks first; "
                 "bulk exports and earlier paid verdicts younger than the TTL are reused; an "
-                "address once found invalid or do-not-mail is never paid for again."
+                "address once found invalid or do-not-mail is never paid for again. "
+                "Partitioned in 8 batches by a stable hash of the address: a run of some "
+                "batches replaces only their rows."
             ),
         ),
         dg.AssetSpec(
@@ -101,6 +107,7 @@ LEDGER_BOOKS = [
         ),
     ],
     can_subset=True,
+    partitions_def=VERIFY_BATCHES,
 )
 @built_together
 def verify_emails(
@@ -129,6 +136,7 @@ def verify_emails(
                 bulk_threshold=verifier.bulk_threshold,
                 bulk_poll_s=verifier.bulk_poll_s,
                 say=context.log.info,
+                batches=run_batches(context),
             )
         except ProviderError as error:
             why = STOP_REASONS.get(error.stop_reason, "the provider failed")  # type: ignore[arg-type]
@@ -160,6 +168,14 @@ def verify_emails(
         yield contract_result(con, LEDGER, VerifyLedger)
         yield paid_once(con, verifier.ttl_days)
         yield ledger_matches_provider_balance(run.reconciliation)
+
+
+def run_batches(context: dg.AssetExecutionContext) -> list[str] | None:
+    """The verification batches this run covers: its partition or range, or None (every
+    batch) when it names none, as `execute_in_process` without partition tags runs it."""
+    if context.has_partition_key or context.has_partition_key_range:
+        return list(context.partition_keys)
+    return None
 
 
 def ledger_metadata(con: duckdb.DuckDBPyConnection, run: VerificationRun) -> dict:
@@ -272,7 +288,10 @@ def sendable_contacts(
 ) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         sendable = sendable_now(
-            store.read_table(con, "core.contacts"), store.read_table(con, "verify.email_checks")
+            store.read_table(con, "core.contacts"),
+            store.read_table(con, "verify.email_checks"),
+            inputs.now(),
+            verifier.ttl_days,
         )
         store.write_table(con, "verify.sendable_contacts", sendable)
         tracks = dict(sendable.group_by("send_track").len().iter_rows())
@@ -357,4 +376,16 @@ def complete_suppression_list(duckdb: DuckDBStore) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=metadata, check_results=[contract])
 
 
-defs = dg.Definitions(assets=[verify_emails, sendable_contacts, complete_suppression_list])
+# one run per batch (a backfill of this job fans batches out as runs of their own)
+verify_batches = dg.define_asset_job(
+    "verify_batches",
+    selection=dg.AssetSelection.assets(EMAIL_CHECKS, LEDGER),  # partitioned by VERIFY_BATCHES
+    description=(
+        "Verification, one batch of addresses per run: backfill it to verify batches as "
+        "separate runs (on Kubernetes or Celery, side by side)."
+    ),
+)
+
+defs = dg.Definitions(
+    assets=[verify_emails, sendable_contacts, complete_suppression_list], jobs=[verify_batches]
+)

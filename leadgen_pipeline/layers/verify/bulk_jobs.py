@@ -30,6 +30,7 @@ from leadgen_pipeline.clients.verifiers import Verdict
 from leadgen_pipeline.kernel.progress import Progress
 from leadgen_pipeline.kernel.store import registered, transaction
 from leadgen_pipeline.kernel.vocab import LEDGER_PAID, LEDGER_POSSIBLY_CHARGED
+from leadgen_pipeline.layers.verify.batches import in_batches_sql
 from leadgen_pipeline.layers.verify.ledger import verdict_rows
 
 logger = logging.getLogger(__name__)
@@ -53,16 +54,26 @@ def ensure_bulk_jobs(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists verify.bulk_jobs as select * from {jobs}")
 
 
-def open_jobs(con: duckdb.DuckDBPyConnection, provider: str) -> int:
-    """How many jobs of `provider` an earlier run left unrecorded."""
+def open_jobs(
+    con: duckdb.DuckDBPyConnection, provider: str, batches: list[str] | None = None
+) -> int:
+    """How many jobs of `provider` an earlier run left unrecorded that carry an address of
+    `batches` (None: any)."""
     ensure_bulk_jobs(con)
-    return len(_open_jobs(con, provider))
+    return len(_open_jobs(con, provider, batches))
 
 
-def _open_jobs(con: duckdb.DuckDBPyConnection, provider: str) -> list[tuple]:
+def _open_jobs(
+    con: duckdb.DuckDBPyConnection, provider: str, batches: list[str] | None = None
+) -> list[tuple]:
+    # a job is a run's own to finish when it carries an address of the run's batches: a
+    # batch run's jobs hold only its batches, so runs of other batches never take them
+    ours = in_batches_sql("address", batches)
     return con.execute(
         "select job_name, provider_job_id, emails, run_id from verify.bulk_jobs "
-        "where provider = ? and state in ('submitting', 'submitted') order by submitted_at",
+        "where provider = ? and state in ('submitting', 'submitted') "
+        f"and exists (select 1 from (select unnest(emails) as address) where {ours}) "
+        "order by submitted_at",
         [provider],
     ).fetchall()
 
@@ -161,13 +172,15 @@ def resume_open_jobs(
     run_id: str,
     now: datetime,
     poll_every_s: float,
+    batches: list[str] | None = None,
 ) -> tuple[list[Verdict], int]:
-    """Finish every job an earlier run left open; returns (the verdicts they found, how many
-    addresses were booked as possibly charged because their job could not be found)."""
+    """Finish every job an earlier run left open that carries an address of `batches`
+    (None: every job); returns (the verdicts they found, how many addresses were booked as
+    possibly charged because their job could not be found)."""
     ensure_bulk_jobs(con)
     found: list[Verdict] = []
     possibly = 0
-    for job_name, job_id, emails, job_run in _open_jobs(con, client.name):
+    for job_name, job_id, emails, job_run in _open_jobs(con, client.name, batches):
         if job_id is None:
             try:
                 job_id = client.find(job_name)

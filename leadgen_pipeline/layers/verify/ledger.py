@@ -27,6 +27,7 @@ import polars as pl
 from leadgen_pipeline.clients.verifiers import Verdict
 from leadgen_pipeline.kernel.store import registered, transaction
 from leadgen_pipeline.kernel.vocab import LEDGER_PAID, LEDGER_POSSIBLY_CHARGED
+from leadgen_pipeline.layers.verify.batches import in_batches_sql
 
 VERDICT_SCHEMA: dict[str, pl.DataType] = {
     "email": pl.String(),  # the normalised address, lower-cased: the key of every verdict
@@ -160,21 +161,28 @@ def record_verdict(con: duckdb.DuckDBPyConnection, verdict: Verdict, *, run_id: 
         )
 
 
-def settle_open_intents(con: duckdb.DuckDBPyConnection) -> int:
-    """Record every call whose answer was lost as `possibly_charged` in the ledger (with the
-    most it can have cost), then forget the intents; returns how many there were. Run before
-    anything is asked again, so a charge the provider made is never missing from the books."""
+def settle_open_intents(
+    con: duckdb.DuckDBPyConnection, batches: list[str] | None = None
+) -> int:
+    """Record every call of `batches` (None: of every batch) whose answer was lost as
+    `possibly_charged` in the ledger (with the most it can have cost), then forget those
+    intents; returns how many there were. Run before anything is asked again, so a charge
+    the provider made is never missing from the books. Only the run's own batches: a run of
+    other batches going on at the same time has its calls in flight, not lost."""
     if not _has_intent_log(con):
         return 0
+    ours = in_batches_sql("email", batches)
     with transaction(con):
-        ((open_intents,),) = con.execute("select count(*) from verify.call_intents").fetchall()
+        ((open_intents,),) = con.execute(
+            f"select count(*) from verify.call_intents where {ours}"
+        ).fetchall()
         con.execute(
             "insert into verify.ledger by name select provider, email, cost, "
             "intended_at as called_at, run_id, ? as charge, credits, 'single' as mode "
-            "from verify.call_intents",
+            f"from verify.call_intents where {ours}",
             [LEDGER_POSSIBLY_CHARGED],
         )
-        con.execute("delete from verify.call_intents")
+        con.execute(f"delete from verify.call_intents where {ours}")
     return int(open_intents)
 
 

@@ -54,18 +54,19 @@ def ask_provider(
     rate_per_second: float | None,
     reused: int = 0,
     say: Callable[[str], None] | None = None,
+    batches: list[str] | None = None,
 ) -> ProviderOutcome:
-    """Finish the bulk jobs an earlier run left open, then verify `todo` in bulk or one by
-    one, telling `say` how far the batch got every few seconds. `reused` is how many
-    addresses earlier verdicts settled (for the summary)."""
-    left_open = open_jobs(con, bulk.name) if bulk is not None else 0
+    """Finish the bulk jobs an earlier run left open (those with an address of `batches`),
+    then verify `todo` in bulk or one by one, telling `say` how far the batch got every few
+    seconds. `reused` is how many addresses earlier verdicts settled (for the summary)."""
+    left_open = open_jobs(con, bulk.name, batches) if bulk is not None else 0
     if not todo and not left_open:
         return ProviderOutcome()  # an unchanged rerun sends nothing, not even a balance read
     before = _balance(client)
     possibly = 0
     if bulk is not None and left_open:
         resumed, possibly = resume_open_jobs(
-            con, bulk, run_id=run_id, now=now, poll_every_s=bulk_poll_s
+            con, bulk, run_id=run_id, now=now, poll_every_s=bulk_poll_s, batches=batches
         )
         settled = {v.email for v in resumed}
         reused += sum(e in settled for e in todo)  # paid for by the run that was stopped

@@ -14,7 +14,7 @@ these three paths produce a verdict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,13 +32,21 @@ from leadgen_pipeline.kernel.headers import columns_by_key, recognise, signature
 from leadgen_pipeline.kernel.keys import email_match_key, is_role_address
 from leadgen_pipeline.kernel.keys import send_address as verification_key  # a verdict's address
 from leadgen_pipeline.kernel.progress import Progress
-from leadgen_pipeline.kernel.store import append_rows, read_table, write_table
+from leadgen_pipeline.kernel.store import (
+    append_rows,
+    read_table,
+    registered,
+    table_exists,
+    transaction,
+    write_table,
+)
 from leadgen_pipeline.kernel.vocab import (
     DEFAULT_TTL_DAYS,
     UNDELIVERABLE_STATUSES,
     UNKNOWN_RETRY_DAYS,
     VERDICT_STATUSES,
 )
+from leadgen_pipeline.layers.verify.batches import batch_filter, in_batches_sql, scoped
 from leadgen_pipeline.layers.verify.bulk_jobs import (
     DEFAULT_BULK_THRESHOLD,
 )
@@ -221,15 +229,21 @@ def email_checks(
 SEND_TRACKS = {"valid": "main", "catch_all": "capped"}
 
 
-def sendable_now(contacts: pl.DataFrame, checks: pl.DataFrame) -> pl.DataFrame:
-    """Contacts who may be emailed now: not suppressed, not stale, and with a verdict within
-    the TTL that is `valid` (main track) or `catch_all` (capped sends only)."""
+def sendable_now(
+    contacts: pl.DataFrame, checks: pl.DataFrame, as_of: datetime, ttl_days: int
+) -> pl.DataFrame:
+    """Contacts who may be emailed at `as_of`: not suppressed, not stale, and with a verdict
+    within the TTL that is `valid` (main track) or `catch_all` (capped sends only).
+
+    The TTL is judged here, not taken from `email_checks.within_ttl`: batches are verified
+    by runs of their own, each at its own time, so a batch's flag can be older than this
+    list."""
     verdicts = checks.select(
         pl.col("email").alias("verified_email"),
         pl.col("status").alias("email_status"),
         "provider",
         "checked_at",
-        "within_ttl",
+        (pl.col("checked_at") >= as_of - timedelta(days=ttl_days)).alias("within_ttl"),
     )
     return (
         contacts.filter(~pl.col("suppressed") & ~pl.col("stale") & pl.col("email").is_not_null())
@@ -283,12 +297,17 @@ def _plan(
     known: pl.DataFrame,
     as_of: datetime,
     ttl_days: int,
+    in_batch: Callable[[pl.Series], pl.Series] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str], int]:
-    """`plan_verification`, and how many addresses a verdict within its TTL settled."""
+    """`plan_verification`, and how many addresses a verdict within its TTL settled; with
+    `in_batch` (a mask over addresses, `batches.batch_filter`), for those addresses only."""
     mailable = contacts.filter(~pl.col("suppressed"))
     prechecks = precheck(mailable["email"], suppressed_emails, as_of)
     candidates = mailable.select(verification_key(pl.col("email")).alias("e"))["e"]
     candidates = candidates.filter(~candidates.is_in(prechecks["email"].implode()))
+    if in_batch is not None:
+        prechecks = prechecks.filter(in_batch(prechecks["email"]))
+        candidates = candidates.filter(in_batch(candidates))
     held = exports.filter(pl.col("email").is_in(candidates.implode()))
     new_imports = held.join(known, on=["email", "provider", "checked_at"], how="anti")
     todo = still_to_verify(candidates, pl.concat([known, new_imports]), as_of, ttl_days)
@@ -327,8 +346,10 @@ def verify_contacts(
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
     bulk_poll_s: float = 5.0,
     say: Callable[[str], None] | None = None,
+    batches: Collection[str] | None = None,
 ) -> VerificationRun:
-    """Settle a verdict for every address of a mailable contact and write `verify.*`.
+    """Settle a verdict for every address of a mailable contact in `batches` (None: every
+    batch, `batches.py`) and write `verify.*`; the other batches' rows are left as they are.
 
     Free pre-checks, then bulk exports and earlier verdicts within the TTL; only what is
     left goes to `client` (none: nothing is paid for and those addresses stay unverified).
@@ -341,7 +362,8 @@ def verify_contacts(
     told to `say` every few seconds, in counts.
     """
     ensure_verify_tables(con)
-    possibly_charged = settle_open_intents(con)
+    ours = scoped(batches)
+    possibly_charged = settle_open_intents(con, ours)
     suppressed_emails = con.sql(
         "select key_value from compliance.suppressions where key_type = 'email_key' and not hashed"
     ).pl()["key_value"]
@@ -352,6 +374,7 @@ def verify_contacts(
         read_table(con, "verify.verdicts"),
         now,
         ttl_days,
+        in_batch=None if ours is None else batch_filter(con, ours),
     )
     append_rows(con, "verify.verdicts", new_imports)
     paid_before = _ledger_rows(con)
@@ -362,11 +385,15 @@ def verify_contacts(
         asked = ask_provider(
             con, client, bulk, todo, now, run_id, in_bulk=in_bulk, bulk_poll_s=bulk_poll_s,
             max_concurrency=max_concurrency, rate_per_second=rate_per_second,
-            reused=reused, say=say,
+            reused=reused, say=say, batches=ours,
         )  # fmt: skip
     summary = asked.summary or Progress("verify", 0, None, reused=reused).finish()
     checks = email_checks(prechecks, read_table(con, "verify.verdicts"), now, ttl_days)
-    write_table(con, "verify.email_checks", checks)
+    if ours is None:
+        write_table(con, "verify.email_checks", checks)
+    else:
+        checks = checks.filter(batch_filter(con, ours)(checks["email"]))
+        replace_batches(con, checks, ours)
     return VerificationRun(
         checks=checks,
         prechecked=prechecks.height,
@@ -378,6 +405,20 @@ def verify_contacts(
         bulk=in_bulk,
         summary=summary,
     )
+
+
+def replace_batches(
+    con: duckdb.DuckDBPyConnection, checks: pl.DataFrame, batches: list[str]
+) -> None:
+    """`verify.email_checks` with the rows of `batches` replaced by `checks`, in one
+    transaction; the other batches' rows are kept as their own runs left them."""
+    if not table_exists(con, "verify.email_checks"):
+        write_table(con, "verify.email_checks", checks.clear())
+    with transaction(con), registered(con, checks) as frame:
+        con.execute(
+            f"delete from verify.email_checks where {in_batches_sql('email', batches)}"
+        )
+        con.execute(f"insert into verify.email_checks by name select * from {frame}")
 
 
 def _ledger_rows(con: duckdb.DuckDBPyConnection) -> int:
