@@ -285,8 +285,8 @@ def pipeline_run(inbox: Path) -> dict[str, Any]:
 
 
 def step_label(key: str, step: dict[str, Any]) -> str:
-    if step["assets"]:
-        return " + ".join(sorted(step["assets"]))
+    if step["assets"]:  # a step over a range of batches records each asset once per batch
+        return " + ".join(sorted(set(step["assets"])))
     return f"{key} (checks)"
 
 
