@@ -68,11 +68,15 @@ def _open_jobs(
 ) -> list[tuple]:
     # a job is a run's own to finish when it carries an address of the run's batches: a
     # batch run's jobs hold only its batches, so runs of other batches never take them
-    ours = in_batches_sql("address", batches)
+    ours = (
+        ""
+        if batches is None
+        else "and exists (select 1 from (select unnest(emails) as address) "
+        f"where {in_batches_sql('address', batches)}) "
+    )
     return con.execute(
         "select job_name, provider_job_id, emails, run_id from verify.bulk_jobs "
-        "where provider = ? and state in ('submitting', 'submitted') "
-        f"and exists (select 1 from (select unnest(emails) as address) where {ours}) "
+        f"where provider = ? and state in ('submitting', 'submitted') {ours}"
         "order by submitted_at",
         [provider],
     ).fetchall()
