@@ -10,6 +10,11 @@ under `benchmarks/.work/`), copies it, and in one fresh DuckDB file and Dagster 
    format), dated like the newest Apollo export;
 3. incremental: the same command again, on the same store and instance.
 
+With `--paid-verifier`, both runs verify through the project's loopback NeverBounce fake
+(single checks and bulk jobs, the test suite's `FakeNeverBounceBulk` on 127.0.0.1, nothing
+leaves the machine) instead of the offline providers, and the report adds what each run paid
+the provider: the incremental run should pay only for the new addresses.
+
 Reported: both runs' wall time (CLI start-up included) and steps, their ratio, and the rows
 each paid ledger gained in each run (`verify.verdicts`, `verify.call_intents`,
 `enrich.research_ledger`, `enrich.research_answers`), so a rerun that pays again for
@@ -17,11 +22,13 @@ addresses or accounts it already knew shows. Usage:
 
     python benchmarks/incremental.py --records 100000
     python benchmarks/incremental.py --records 100000 1000000 --fraction 0.01
+    python benchmarks/incremental.py --records 100000 --paid-verifier
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import shutil
@@ -44,6 +51,7 @@ from end_to_end import (
 )
 
 LEDGERS = (
+    "verify.ledger",
     "verify.verdicts",
     "verify.call_intents",
     "enrich.research_ledger",
@@ -96,25 +104,57 @@ def add_apollo_export(inbox: Path, rows: int, scratch: Path) -> Path:
     return target
 
 
-def measure(records: int, fraction: float) -> dict[str, Any]:
+VERIFIER_KEY = "nb-benchmark-key"
+
+
+def paid_verifier() -> contextlib.AbstractContextManager[Any]:
+    """The loopback NeverBounce fake (single and bulk API), or nothing."""
+    from leadgen_pipeline_tests.fakes.bulk_servers import FakeNeverBounceBulk
+
+    return FakeNeverBounceBulk(api_key=VERIFIER_KEY, balance=10_000_000)
+
+
+def verifier_env(base_url: str) -> dict[str, str]:
+    return {
+        "LEADGEN_VERIFIER": "neverbounce",
+        "NEVERBOUNCE_API_KEY": VERIFIER_KEY,
+        "NEVERBOUNCE_BASE_URL": base_url,
+        "NEVERBOUNCE_BULK_BASE_URL": base_url,
+    }
+
+
+def measure(records: int, fraction: float, paid: bool = False) -> dict[str, Any]:
     cached = inbox_for(records)
-    with tempfile.TemporaryDirectory(dir=WORK, prefix="incremental-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(dir=WORK, prefix="incremental-") as tmp,
+        paid_verifier() if paid else contextlib.nullcontext() as server,
+    ):
+        env = verifier_env(server.base_url) if server is not None else None
         folder = Path(tmp)
         inbox = folder / "inbox"
         shutil.copytree(cached, inbox)
         home, store = folder / "dagster_home", folder / "leadgen.duckdb"
         new_instance(home)
-        full = materialise(home, store, inbox)
+        full = materialise(home, store, inbox, env)
         after_full = ledger_rows(store)
+        paid_full = server.total_paid if server is not None else 0
         added = round(source_records(cached) * fraction)
         add_apollo_export(inbox, added, folder)
-        again = materialise(home, store, inbox)
+        again = materialise(home, store, inbox, env)
         after_again = ledger_rows(store)
+        paid_again = (server.total_paid if server is not None else 0) - paid_full
+        # an address the provider charged for more than once over both runs: paid again
+        paid_twice = sum(n > 1 for n in server.paid_checks.values()) if server else 0
     return {
         "records": source_records(cached),
         "added_records": added,
         "full": full,
         "incremental": again,
+        "provider_paid": (
+            {"full": paid_full, "incremental": paid_again, "addresses_paid_twice": paid_twice}
+            if paid
+            else None
+        ),
         "ledger_rows_added": {
             "full": after_full,  # the store was new
             "incremental": {t: after_again[t] - after_full[t] for t in LEDGERS},
@@ -136,6 +176,11 @@ def report(result: dict[str, Any]) -> None:
     print("\nledger rows added (full -> incremental): " + ", ".join(
         f"{t} {result['ledger_rows_added']['full'][t]:,} -> "
         f"{result['ledger_rows_added']['incremental'][t]:,}" for t in LEDGERS))  # fmt: skip
+    if result.get("provider_paid"):
+        paid = result["provider_paid"]
+        print(f"\npaid checks at the provider (loopback fake): full {paid['full']:,}, "
+              f"incremental {paid['incremental']:,}; addresses paid for twice: "
+              f"{paid['addresses_paid_twice']:,}")  # fmt: skip
     print("\n| step | full s | incremental s |")
     print("|---|---|---|")
     steps = sorted(full["steps"], key=lambda k: -full["steps"][k].get("seconds", 0.0))
@@ -149,12 +194,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="+", default=[100_000])
     parser.add_argument("--fraction", type=float, default=0.01)
+    parser.add_argument(
+        "--paid-verifier", action="store_true",
+        help="verify through the loopback NeverBounce fake, and count what each run paid",
+    )  # fmt: skip
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     results = []
     for records in args.records:
         started = time.perf_counter()
-        results.append(measure(records, args.fraction))
+        results.append(measure(records, args.fraction, args.paid_verifier))
         print(f"{records:,}: {time.perf_counter() - started:.0f} s", flush=True)
         report(results[-1])
     stamp = time.strftime("%Y%m%dT%H%M%S")
