@@ -108,7 +108,7 @@ VERIFIER_KEY = "nb-benchmark-key"
 
 
 def paid_verifier() -> contextlib.AbstractContextManager[Any]:
-    """The loopback NeverBounce fake (single and bulk API), or nothing."""
+    """The loopback NeverBounce fake (single and bulk API), with credits to spare."""
     from leadgen_pipeline_tests.fakes.bulk_servers import FakeNeverBounceBulk
 
     return FakeNeverBounceBulk(api_key=VERIFIER_KEY, balance=10_000_000)
@@ -144,7 +144,9 @@ def measure(records: int, fraction: float, paid: bool = False) -> dict[str, Any]
         after_again = ledger_rows(store)
         paid_again = (server.total_paid if server is not None else 0) - paid_full
         # an address the provider charged for more than once over both runs: paid again
-        paid_twice = sum(n > 1 for n in server.paid_checks.values()) if server else 0
+        paid_twice = (
+            sum(n > 1 for n in server.paid_checks.values()) if server is not None else 0
+        )
     return {
         "records": source_records(cached),
         "added_records": added,

@@ -214,7 +214,7 @@ def inbox_exports(context: dg.SensorEvaluationContext, inputs: LeadgenInputs) ->
             context.log.info(f"{folder}/: {len(files)} new file(s), read by no asset yet")
             continue
         tags = {"leadgen/inbox_folder": folder}
-        if folder == "verifications":  # an export may hold an address of any batch
+        if set(FOLDER_ASSETS[folder]) & set(VERIFY_KEYS):  # any batch's address may be there
             tags |= EVERY_BATCH_TAGS
         requests.append(
             dg.RunRequest(

@@ -51,14 +51,12 @@ def in_batches_sql(column: str, batches: list[str] | None) -> str:
 
 
 def batch_filter(
-    con: duckdb.DuckDBPyConnection, batches: list[str] | None
+    con: duckdb.DuckDBPyConnection, batches: list[str]
 ) -> Callable[[pl.Series], pl.Series]:
     """A mask function: for a series of addresses, whether each is in `batches` (a null is
     in none). The hash runs in DuckDB once per distinct address."""
 
     def mask(emails: pl.Series) -> pl.Series:
-        if batches is None:
-            return pl.Series(emails.name, [True] * emails.len(), dtype=pl.Boolean)
         distinct = pl.DataFrame(
             {"email": emails.drop_nulls().unique()}, schema={"email": pl.String}
         )

@@ -363,6 +363,7 @@ def verify_contacts(
     """
     ensure_verify_tables(con)
     ours = scoped(batches)
+    in_batch = None if ours is None else batch_filter(con, ours)
     possibly_charged = settle_open_intents(con, ours)
     suppressed_emails = con.sql(
         "select key_value from compliance.suppressions where key_type = 'email_key' and not hashed"
@@ -374,7 +375,7 @@ def verify_contacts(
         read_table(con, "verify.verdicts"),
         now,
         ttl_days,
-        in_batch=None if ours is None else batch_filter(con, ours),
+        in_batch=in_batch,
     )
     append_rows(con, "verify.verdicts", new_imports)
     paid_before = _ledger_rows(con)
@@ -389,10 +390,10 @@ def verify_contacts(
         )  # fmt: skip
     summary = asked.summary or Progress("verify", 0, None, reused=reused).finish()
     checks = email_checks(prechecks, read_table(con, "verify.verdicts"), now, ttl_days)
-    if ours is None:
+    if ours is None or in_batch is None:
         write_table(con, "verify.email_checks", checks)
     else:
-        checks = checks.filter(batch_filter(con, ours)(checks["email"]))
+        checks = checks.filter(in_batch(checks["email"]))
         replace_batches(con, checks, ours)
     return VerificationRun(
         checks=checks,
