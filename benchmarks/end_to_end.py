@@ -16,7 +16,8 @@ same invocation and interleaved run by run:
 Reported per run: the process's wall time (CLI start-up included), the run's own time
 (RUN_START -> RUN_SUCCESS in the event log), every step's time (STEP_START -> STEP_SUCCESS,
 read back from the instance's event log), and the peak RSS of the whole process tree
-(sampled from /proc every 50 ms, and never below the kernel's max RSS of the child).
+(sampled from /proc every 50 ms, and never below the kernel's max RSS of the child), with
+the highest sample taken while each step ran, so the step that sets the peak is named.
 Figures are medians over `--repeat` runs (`--largest-repeat` for the largest size); growth
 exponents are log-log slopes between the smallest and the largest size.
 
@@ -171,6 +172,7 @@ def step_times(home: Path) -> dict[str, Any]:
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             step = steps.setdefault(entry.step_key, {"assets": [], "checks": 0})
             step["seconds"] = entry.timestamp - started[entry.step_key]
+            step["window"] = (started[entry.step_key], entry.timestamp)
             step["ok"] = kind == "STEP_SUCCESS"
         elif kind == "ASSET_MATERIALIZATION":
             step = steps.setdefault(entry.step_key, {"assets": [], "checks": 0})
@@ -189,6 +191,8 @@ class TreeRss:
 
     def __init__(self, pid: int, every_s: float = 0.05) -> None:
         self.pid, self.every_s, self.peak_bytes = pid, every_s, 0
+        # (unix time, tree RSS in bytes) at every sample, to find the step that holds the peak
+        self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -202,6 +206,7 @@ class TreeRss:
         while not self._stop.wait(self.every_s):
             total = sum(_rss(pid) for pid in _tree(self.pid))
             self.peak_bytes = max(self.peak_bytes, total)
+            self.samples.append((time.time(), total))
 
 
 def _tree(pid: int) -> list[int]:
@@ -241,11 +246,12 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict[
         stdout, stderr = out.read(), err.read()
     if proc.returncode:
         raise RuntimeError(f"{command[:4]} exited {proc.returncode}:\n{stderr[-4000:]}")
-    return {"wall_seconds": wall, "peak_rss_mb": peak, "stdout": stdout}
+    return {"wall_seconds": wall, "peak_rss_mb": peak, "stdout": stdout, "rss": tree.samples}
 
 
 def floor_run(inbox: Path) -> dict[str, Any]:
     measured = run_measured([sys.executable, __file__, "--floor-child", str(inbox)])
+    measured.pop("rss")
     result = json.loads(measured.pop("stdout").strip().splitlines()[-1])
     return result | measured
 
@@ -268,7 +274,19 @@ def materialise(
     ]  # fmt: skip
     measured = run_measured(command, offline_env(home, store, inbox) | (extra_env or {}))
     measured.pop("stdout")
-    return measured | step_times(home)
+    times = step_times(home)
+    with_step_peaks(times["steps"], measured.pop("rss"))
+    return measured | times
+
+
+def with_step_peaks(steps: dict[str, dict[str, Any]], rss: list[tuple[float, int]]) -> None:
+    """Adds `peak_rss_mb` to each step: the highest tree RSS sampled while it ran. The
+    in-process executor runs every step in one process, so this is the process's size then
+    (what earlier steps left allocated included), not the step's own allocations."""
+    for step in steps.values():
+        start, end = step.get("window", (0.0, -1.0))
+        during = [total for at, total in rss if start <= at <= end]
+        step["peak_rss_mb"] = max(during, default=0) / 2**20
 
 
 def pipeline_run(inbox: Path) -> dict[str, Any]:
@@ -290,12 +308,12 @@ def step_label(key: str, step: dict[str, Any]) -> str:
     return f"{key} (checks)"
 
 
-def median_steps(runs: list[dict[str, Any]]) -> dict[str, float]:
+def median_steps(runs: list[dict[str, Any]], measure: str = "seconds") -> dict[str, float]:
     by_label: dict[str, list[float]] = defaultdict(list)
     for run in runs:
         for key, step in run["steps"].items():
-            by_label[step_label(key, step)].append(step.get("seconds", 0.0))
-    return {label: statistics.median(times) for label, times in by_label.items()}
+            by_label[step_label(key, step)].append(step.get(measure, 0.0))
+    return {label: statistics.median(values) for label, values in by_label.items()}
 
 
 def exponent(small: tuple[int, float], large: tuple[int, float]) -> float | None:
@@ -333,6 +351,7 @@ def summarise(sizes: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "store_mb": statistics.median(r["store_mb"] for r in pipe),
             "status": sorted({r["status"] for r in pipe}),
             "steps": median_steps(pipe),
+            "step_peaks": median_steps(pipe, "peak_rss_mb"),
         }
     return summary
 
@@ -361,8 +380,8 @@ def print_report(summary: dict[int, dict[str, Any]]) -> None:
     total_exp = exponent((first["records"], first["total_s"]), (last["records"], last["total_s"]))
     print()
     header = " | ".join(f"{summary[n]['records']:,} s" for n in sizes)
-    print(f"| step | {header} | exponent |")
-    print("|---|" + "---|" * len(sizes) + "---|")
+    print(f"| step | {header} | exponent | peak RSS MiB during it, {last['records']:,} |")
+    print("|---|" + "---|" * len(sizes) + "---|---|")
     labels = sorted(last["steps"], key=lambda k: -last["steps"][k])
     for label in labels:
         times = [summary[n]["steps"].get(label) for n in sizes]
@@ -370,7 +389,8 @@ def print_report(summary: dict[int, dict[str, Any]]) -> None:
         if last["steps"][label] > EXPONENT_FROM_S and times[0]:
             exp = exponent((first["records"], times[0]), (last["records"], times[-1]))
         cells = " | ".join("—" if t is None else f"{t:.2f}" for t in times)
-        print(f"| {label} | {cells} | {'' if exp is None else f'{exp:.2f}'} |")
+        peak = last["step_peaks"].get(label, 0.0)
+        print(f"| {label} | {cells} | {'' if exp is None else f'{exp:.2f}'} | {peak:.0f} |")
     if total_exp is not None:
         print(f"\ngrowth exponent of the total, {first['records']:,} -> {last['records']:,}: "
               f"{total_exp:.2f}")  # fmt: skip
