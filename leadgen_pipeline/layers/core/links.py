@@ -42,35 +42,45 @@ LINKED_COLUMNS = (
 )
 
 
+def read_contacts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """`core.contacts` without `lineage`: no later layer decides by where a value came from,
+    and at a million records the lineage struct is three quarters of the table's memory."""
+    return store.read_table(con, "core.contacts", exclude=["lineage"])
+
+
 def join_links(raw: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """Raw records with their person and match keys (the `LINKED_COLUMNS` of `links`)."""
     return raw.join(links.select(*LINK_KEYS, *LINKED_COLUMNS), on=LINK_KEYS)
 
 
 def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every raw record of the latest pulls with its person and match keys."""
-    links = store.read_table(con, "core.contact_links", [*LINK_KEYS, *LINKED_COLUMNS])
-    return join_links(history.read_raw_union(con), links)
-
-
-@dataclass(frozen=True)
-class SurvivedUnion:
-    people: pl.DataFrame  # `core.contacts` as written
-    companies: pl.DataFrame  # `core.accounts` as written
-    suppressed: pl.DataFrame  # `person_suppressions`: who is suppressed, for the check
+    """Every raw record of the latest pulls with its person and match keys (`join_links`),
+    joined in DuckDB: the raw union and the links never sit in memory beside their join."""
+    history.ensure_raw_layer(con)
+    linked = ", ".join(f"l.{c}" for c in LINKED_COLUMNS)
+    return store.fetch_frame(
+        con.sql(
+            f"""select r.*, {linked}
+                from ({history.raw_union_sql()}) r
+                join core.contact_links l using ({", ".join(LINK_KEYS)})"""
+        )
+    )
 
 
 def survive_union(
     con: duckdb.DuckDBPyConnection, trust_rank: Mapping[str, int], as_of: datetime
-) -> SurvivedUnion:
+) -> pl.DataFrame:
     """People and companies from one read of the linked records, each person marked stale
-    (at `as_of`) and suppressed, both tables written in one transaction."""
+    (at `as_of`) and suppressed, both tables written in one transaction; returns who is
+    suppressed (`person_suppressions`), for the check. Nothing larger is kept: at a million
+    records the frames are gigabytes, and the step's checks read the stored tables."""
     linked = linked_records(con)
     suppressed = person_suppressions(linked, store.read_table(con, "compliance.suppressions"))
     people = mark_suppressed(flag_stale(survive_contacts(linked, trust_rank), as_of), suppressed)
     companies = survive_accounts(linked, trust_rank)
+    del linked  # not needed while the tables are written
     store.write_tables(con, {"core.contacts": people, "core.accounts": companies})
-    return SurvivedUnion(people, companies, suppressed)
+    return suppressed
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.store import (
     committed,
     create_if_missing,
-    in_utc,
+    fetch_frame,
     registered,
     table_exists,
 )
@@ -190,4 +190,4 @@ def raw_union_sql(columns: Sequence[str] = ("*",)) -> str:
 def read_raw_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The latest pull of every source as one frame of canonical records."""
     ensure_raw_layer(con)
-    return in_utc(con.sql(raw_union_sql()).pl())
+    return fetch_frame(con.sql(raw_union_sql()))

@@ -20,6 +20,7 @@ from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.config.assets import ICP_SEGMENTS, SOURCE_PROVENANCE
 from leadgen_pipeline.layers.config.icp import load_icp_segments
 from leadgen_pipeline.layers.core.assets import ACCOUNTS, CONTACTS
+from leadgen_pipeline.layers.core.links import read_contacts
 from leadgen_pipeline.layers.enrich.assets import LEADS, SIGNALS
 from leadgen_pipeline.layers.score.contracts import (
     HandoffExports,
@@ -86,7 +87,7 @@ def _markdown_counts(rows: list[tuple]) -> dg.MetadataValue:
 def icp_fit_asset(duckdb: DuckDBStore) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         fit = icp_fit(
-            store.read_table(con, "core.contacts"),
+            read_contacts(con),
             store.read_table(con, "core.accounts"),
             store.read_table(con, "config.icp_segments"),
             store.read_table(con, "verify.sendable_contacts"),
@@ -288,12 +289,12 @@ def routed_leads(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
     configs = load_scoring(scoring_dir(inputs.icp_path), segments)
     with duckdb.get_connection() as con:
         routed = route(
+            store.read_table(con, "score.lead_scores"),
+            store.read_table(con, "score.icp_fit"),
+            read_contacts(con),
             *(
                 store.read_table(con, table)
                 for table in (
-                    "score.lead_scores",
-                    "score.icp_fit",
-                    "core.contacts",
                     "verify.sendable_contacts",
                     "enrich.leads",
                     "enrich.signals",
@@ -401,7 +402,7 @@ def handoff_exports(
             context.log.warning(f"score/handoff_exports: {problem}: no engagement history read")
         frame = handoff_frame(
             store.read_table(con, "score.routed_leads"),
-            store.read_table(con, "core.contacts"),
+            read_contacts(con),
             store.read_table(con, "enrich.leads"),
             store.read_table(con, "enrich.signals"),
             history,

@@ -24,6 +24,7 @@ from leadgen_pipeline.layers.checks import (
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
 from leadgen_pipeline.layers.compliance.contracts import Suppressions
 from leadgen_pipeline.layers.core.assets import CONTACTS
+from leadgen_pipeline.layers.core.links import read_contacts
 from leadgen_pipeline.layers.verify.batches import BATCH_KEYS
 from leadgen_pipeline.layers.verify.contracts import (
     BulkJobs,
@@ -288,7 +289,7 @@ def sendable_contacts(
 ) -> dg.MaterializeResult:
     with duckdb.get_connection() as con:
         sendable = sendable_now(
-            store.read_table(con, "core.contacts"),
+            read_contacts(con),
             store.read_table(con, "verify.email_checks"),
             inputs.now(),
             verifier.ttl_days,

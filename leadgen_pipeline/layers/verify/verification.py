@@ -46,6 +46,7 @@ from leadgen_pipeline.kernel.vocab import (
     UNKNOWN_RETRY_DAYS,
     VERDICT_STATUSES,
 )
+from leadgen_pipeline.layers.core.links import read_contacts
 from leadgen_pipeline.layers.verify.batches import batch_filter, in_batches_sql, scoped
 from leadgen_pipeline.layers.verify.bulk_jobs import (
     DEFAULT_BULK_THRESHOLD,
@@ -369,7 +370,7 @@ def verify_contacts(
         "select key_value from compliance.suppressions where key_type = 'email_key' and not hashed"
     ).pl()["key_value"]
     prechecks, new_imports, todo, reused = _plan(
-        read_table(con, "core.contacts"),
+        read_contacts(con),
         suppressed_emails,
         read_verification_exports(con, inbox, now),
         read_table(con, "verify.verdicts"),
