@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from leadgen_pipeline.layers.core.identity import build_contact_links
-from leadgen_pipeline.layers.core.survivorship import survive_accounts, survive_contacts
+from leadgen_pipeline.layers.core.survivorship import ranked, survive_accounts, survive_contacts
 from leadgen_pipeline_tests.test_identity_and_survivorship import BUILD_1, raw
 
 TRUST = {"cognism": 1, "apollo": 3, "directory": 4}
@@ -143,3 +143,25 @@ def test_accounts_do_not_depend_on_the_row_order_of_a_file() -> None:
     assert first.height == 1
     for order in ([2, 1, 0], [1, 2, 0], [1, 0, 2]):
         assert accounts(order).equals(first)
+
+
+def test_ranking_only_the_kept_columns_keeps_the_full_rankings_order() -> None:
+    # one file's rows tie on pull, source and file: only their content and row order them
+    records = raw(
+        *(
+            {"label": "same", "source_row": row, "first_name": name, "pulled_at": pulled}
+            for row, name, pulled in [
+                (3, "Cy", OCTOBER), (1, "Ann", OCTOBER), (2, "Bo", OCTOBER),
+                (4, "Di", NOVEMBER), (5, "Ann", OCTOBER),
+            ]
+        ),
+        {"label": "other", "source": "cognism", "first_name": "Ed", "pulled_at": OCTOBER},
+    ).with_columns(pl.lit("p_1").alias("person_id"))  # fmt: skip
+    kept = ["first_name", "source_row"]
+    whole = ranked(records, "person_id", TRUST).select("person_id", "_from", *kept)
+    narrow = ranked(records, "person_id", TRUST, keep=kept)
+    assert narrow.select("person_id", "_from", *kept).equals(whole)
+    # the newest pull first, then the most trusted source (cognism ranks 1)
+    assert narrow["first_name"].head(2).to_list() == ["Di", "Ed"]
+    assert set(narrow.columns) == {"person_id", "_from", *kept, "pulled_at", "_trust",
+                                   "source_file", "_content", "snapshot_id"}  # fmt: skip

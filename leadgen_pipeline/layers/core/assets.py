@@ -202,7 +202,7 @@ def rows_conserved_after_erasure(con: duckdb.DuckDBPyConnection) -> dg.AssetChec
 
 
 def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
-    links = store.read_table(con, "core.contact_links")
+    links = store.read_table(con, "core.contact_links", ["person_id", "linkedin_slug"])
     doubled = (
         links.group_by("person_id")
         .agg(pl.col("linkedin_slug").drop_nulls().n_unique().alias("slugs"))
@@ -266,16 +266,19 @@ def one_linkedin_identity_per_person(con: duckdb.DuckDBPyConnection) -> dg.Asset
 def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> Iterator[StepResult]:
     trust = load_source_manifest(inputs.manifest_path).trust_ranks()
     with duckdb.get_connection() as con:
-        union = survive_union(con, trust, inputs.now())
-        people = union.people
+        suppressed = survive_union(con, trust, inputs.now())
+        ((suppressed_people, stale, multi_source),) = con.execute(
+            "select count(*) filter (where suppressed), count(*) filter (where stale), "
+            "count(*) filter (where len(sources) > 1) from core.contacts"
+        ).fetchall()
         yield dg.MaterializeResult(
             asset_key=CONTACTS,
             metadata=table_metadata(
                 con,
                 "core.contacts",
-                suppressed=int(people["suppressed"].sum()),
-                stale=int(people["stale"].sum()),
-                multi_source=int((people["sources"].list.len() > 1).sum()),
+                suppressed=int(suppressed_people),
+                stale=int(stale),
+                multi_source=int(multi_source),
                 **{"dagster/column_lineage": _column_lineage()},
             ),
         )
@@ -283,7 +286,7 @@ def contacts_and_accounts(duckdb: DuckDBStore, inputs: LeadgenInputs) -> Iterato
             asset_key=ACCOUNTS, metadata=table_metadata(con, "core.accounts")
         )
         yield person_id_unique(con)
-        yield suppression_survives_merge(con, union.suppressed)
+        yield suppression_survives_merge(con, suppressed)
         yield contract_result(con, CONTACTS, Contacts)
         yield contract_result(con, ACCOUNTS, Accounts)
 
@@ -305,7 +308,7 @@ def suppression_survives_merge(
 ) -> dg.AssetCheckResult:
     """Against the stored table: every person with a suppressed record (`hits`, from
     `person_suppressions`) is suppressed."""
-    people = store.read_table(con, "core.contacts").select("person_id", "suppressed")
+    people = store.read_table(con, "core.contacts", ["person_id", "suppressed"])
     leaked = hits.join(people, on="person_id").filter(~pl.col("suppressed"))
     return dg.AssetCheckResult(
         asset_key=CONTACTS,

@@ -19,7 +19,7 @@ from, which is always the record the value was read from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -55,19 +55,33 @@ LOWEST_TRUST = 99
 _CONTENT = ["source", "vendor", "source_file", *RECORD_COLUMNS]
 
 
-def ranked(records: pl.DataFrame, group: str, trust_rank: Mapping[str, int]) -> pl.DataFrame:
+_RANK_ORDER = ["pulled_at", "_trust", "source_file", "_content", "source_row", "snapshot_id"]
+
+
+def ranked(
+    records: pl.DataFrame,
+    group: str,
+    trust_rank: Mapping[str, int],
+    keep: Sequence[str] | None = None,
+) -> pl.DataFrame:
     """`records` sorted best first within each `group`: newest pull, most trusted source,
     then file, content and row, a total order that does not depend on how the rows were read.
-    Adds `_trust` and `_from` (the record's lineage pointer)."""
+    Adds `_trust` and `_from` (the record's lineage pointer). With `keep`, only those columns
+    (and the ranking's) are sorted and returned: a sort copies every column it carries, and
+    at a million records each is tens of MiB."""
     content = [c for c in _CONTENT if c in records.columns]
-    return records.with_columns(
+    frame = records.with_columns(
         pl.col("source")
         .replace_strict(dict(trust_rank), default=LOWEST_TRUST, return_dtype=pl.Int64)
         .alias("_trust"),
         _provenance().alias("_from"),
         pl.struct(content).hash(seed=0).alias("_content"),
-    ).sort(
-        [group, "pulled_at", "_trust", "source_file", "_content", "source_row", "snapshot_id"],
+    )
+    if keep is not None:
+        wanted = [group, *_RANK_ORDER, "_from", *keep]
+        frame = frame.select(list(dict.fromkeys(wanted)))
+    return frame.sort(
+        [group, *_RANK_ORDER],
         descending=[False, True, False, False, False, False, False],
         nulls_last=True,
     )
@@ -139,6 +153,25 @@ def _at_employer(ranked_records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# what survive_contacts reads of a linked record, beside the ranking's columns
+_SURVIVAL_INPUTS = (
+    *NAME_FIELDS,
+    *PERSON_FIELDS.values(),
+    *EMPLOYMENT_FIELDS.values(),
+    *PHONE_CELLS,
+    "_company_key",
+    "_personal_email",
+    "_employed",
+    "_named",
+    "email_norm",
+    "email_is_role",
+    "do_not_call",
+    "source",
+    "vendor",
+    "consent_basis",
+)
+
+
 def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.DataFrame:
     """One row per `person_id` with surviving fields, sources, counts and field lineage.
 
@@ -160,6 +193,7 @@ def survive_contacts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
         ),
         "person_id",
         trust_rank,
+        keep=_SURVIVAL_INPUTS,
     )
     records = _at_employer(_with_surviving_phone(records)).with_columns(
         (pl.col("_at_employer") & pl.col("title").is_not_null()).alias("_titled")
@@ -271,9 +305,10 @@ ACCOUNT_FIELDS = (
 def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.DataFrame:
     """One row per company (registrable domain): each firmographic field from the best
     record (by `ranked`) that has it."""
+    # narrowed by the ranking before the filter, which would copy every column
     records = ranked(
-        linked.filter(pl.col("company_domain_key").is_not_null()), "company_domain_key", trust_rank
-    )
+        linked, "company_domain_key", trust_rank, keep=(*ACCOUNT_FIELDS, "person_id", "source")
+    ).filter(pl.col("company_domain_key").is_not_null())
     return (
         records.group_by("company_domain_key")
         .agg(
