@@ -21,7 +21,7 @@ from leadgen_pipeline.layers.compliance.suppressions import (
     person_suppressions,
     read_suppression_inbox,
 )
-from leadgen_pipeline.layers.core.identity import build_contact_links
+from leadgen_pipeline.layers.core.identity import LINK_KEY_COLUMNS, build_contact_links
 from leadgen_pipeline.layers.core.survivorship import (
     flag_stale,
     survive_accounts,
@@ -123,8 +123,11 @@ def link_and_erase(con: duckdb.DuckDBPyConnection, inbox: Path, built_at: dateti
     """Link the latest pulls (ids carried over from the last build), erase every person an
     erasure request names from every table and snapshot, then write the links, the merge
     log and the erasure log. The erased never reach `core.contact_links`."""
+    # what carrying ids over reads of the last build: its ids and their continuity keys
     previous = (
-        store.read_table(con, "core.contact_links")
+        store.read_table(
+            con, "core.contact_links", ["person_id", *LINK_KEY_COLUMNS, "email_is_role"]
+        )
         if store.table_exists(con, "core.contact_links")
         else None
     )
