@@ -176,3 +176,23 @@ class SuppressionRejects(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class SweptRows(pa.DataFrameModel):
+    """`compliance.swept_rows`: which rows of each table the last erasure sweep read and
+    left, so the next sweep for the same identifiers reads only rows added or changed since.
+    Rewritten per table by each sweep, in its transaction; holds no text of any row."""
+
+    table_name: str = pa.Field(description="the swept table, `schema.table`")
+    identifiers_sha256: str = pa.Field(
+        str_matches=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the sorted identifiers the sweep looked for: a new request "
+        "changes it, and every row is read again",
+    )
+    row_hash: pe.UInt64 = pa.Field(
+        description="DuckDB's 64-bit `hash` of a row's text columns (in name order), as the "
+        "sweep left the row"
+    )
+
+    class Config:
+        strict = True

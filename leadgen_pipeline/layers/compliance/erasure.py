@@ -16,6 +16,7 @@ person, and nothing downstream of the union ever sees them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,11 +27,19 @@ import polars as pl
 from leadgen_pipeline.kernel.keys import email_match_key_sql, linkedin_slug_sql
 from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, linkedin_member_id_sql
 from leadgen_pipeline.kernel.keys.person import NAME_KEY_TYPES, person_identity_keys
-from leadgen_pipeline.kernel.store import quote_table, registered, table_exists, transaction
+from leadgen_pipeline.kernel.store import (
+    create_if_missing,
+    quote_table,
+    registered,
+    table_exists,
+    transaction,
+)
 from leadgen_pipeline.layers.raw.canonical import SOURCES
 from leadgen_pipeline.layers.raw.history import HISTORY_SCHEMA, PULLS_TABLE, REJECTS_HISTORY
 
 ERASED_REASON = "erased on request: the row's content was removed"
+# which rows of each table the last sweep read and left, so the next reads only the others
+SWEPT_ROWS = "compliance.swept_rows"
 # tables keyed by person whose rows go with the person, identifiers or not
 _PERSON_TABLES = ("core.contact_links", "core.merge_log")
 # a raw record's identity: its snapshot, file and row
@@ -197,6 +206,8 @@ def erase(
         "m": _hashes_of(hashes, "linkedin_member_key"),
         "reason": ERASED_REASON,
     }
+    if patterns:  # DDL apart from the data's transaction (`create_if_missing`)
+        create_if_missing(con, _create_swept_rows)
     with transaction(con):
         marked = pl.concat([records, _history_named_rows(con, hashes)]).unique()
         columns = dict(_text_columns(con))
@@ -215,15 +226,12 @@ def erase(
         if blanked:
             swept[REJECTS_HISTORY] = blanked
         if patterns:
+            digest = identifiers_digest(identifiers)
             # one pass per table: its text columns joined, against all identifiers at once
             for table, text_columns in columns.items():
-                if table in _COUNTED_TABLES:
+                if table in _COUNTED_TABLES or table == SWEPT_ROWS:
                     continue
-                ((n,),) = con.execute(
-                    f"delete from {quote_table(table)} "
-                    f"where {_holds_identifier(_row_text(text_columns), patterns)}",
-                    _bound({}, patterns=patterns),
-                ).fetchall()
+                n = _sweep_table(con, table, text_columns, patterns, digest)
                 if n:
                     swept[table] = n
     erased_records = pl.concat(erased)
@@ -342,6 +350,53 @@ def _blank_rejects(
             _bound(params, "reason", patterns=patterns),
         ).fetchall()
     return blanked
+
+
+def identifiers_digest(identifiers: set[str]) -> str:
+    """One SHA-256 for the whole set of identifiers a sweep looks for."""
+    joined = "\n".join(sorted(i.lower() for i in identifiers))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def _create_swept_rows(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SWEPT_ROWS.split('.')[0]}")
+    con.execute(
+        f"""create table if not exists {SWEPT_ROWS} (
+                table_name varchar, identifiers_sha256 varchar, row_hash ubigint)"""
+    )
+
+
+def _sweep_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    text_columns: list[str],
+    patterns: tuple[str, ...],
+    digest: str,
+) -> int:
+    """Delete the table's rows that hold an identifier, reading only rows whose text columns
+    are not as they were when the last sweep for the same identifiers left them (a row's
+    text unchanged is a row the same regexes cannot newly match); then note every row now
+    in the table as swept. Returns the rows deleted.
+
+    Rows are known by a 64-bit hash of their text columns: a changed row is skipped only if
+    its hash equals a swept row's of the same table, about one chance in 10^12 a build at a
+    few million rows. The notes hold hashes of rows still in the table, and nothing else."""
+    ref = quote_table(table)
+    row_hash = "hash(" + ", ".join(f'"{c}"' for c in text_columns) + ")"
+    marks = {"table": table, "digest": digest}
+    ((removed,),) = con.execute(
+        f"""delete from {ref}
+            where {row_hash} not in (select row_hash from {SWEPT_ROWS}
+                                     where table_name = $table and identifiers_sha256 = $digest)
+              and {_holds_identifier(_row_text(text_columns), patterns)}""",
+        _bound(marks, "table", "digest", patterns=patterns),
+    ).fetchall()
+    con.execute(f"delete from {SWEPT_ROWS} where table_name = $table", {"table": table})
+    con.execute(
+        f"insert into {SWEPT_ROWS} select distinct $table, $digest, {row_hash} from {ref}",
+        marks,
+    )
+    return int(removed)
 
 
 def _bound(params: dict, *names: str, patterns: tuple[str, ...] = ()) -> dict:

@@ -18,8 +18,9 @@ from leadgen_pipeline.layers.checks import (
     table_metadata,
 )
 from leadgen_pipeline.layers.compliance.assets import SUPPRESSIONS
-from leadgen_pipeline.layers.compliance.contracts import ErasureLog
+from leadgen_pipeline.layers.compliance.contracts import ErasureLog, SweptRows
 from leadgen_pipeline.layers.compliance.erasure import (
+    SWEPT_ROWS,
     erased_rejects_with_content,
     unbalanced_snapshots,
 )
@@ -44,6 +45,7 @@ CONTACTS = dg.AssetKey([GROUP, "contacts"])
 ACCOUNTS = dg.AssetKey([GROUP, "accounts"])
 ERASURE_LOG = dg.AssetKey([GROUP, "erasure_log"])
 MERGE_LOG = side_table("core.merge_log", MergeLog)
+side_table(SWEPT_ROWS, SweptRows)
 
 # canonical raw columns each contact column can come from, for Dagster's column lineage
 _RAW_COLUMNS = {
@@ -159,6 +161,7 @@ def link_records_and_erase(
                     "\n".join(f"- {t}: {n}" for t, n in sorted(report.swept_rows.items()))
                     or "nothing left to erase"
                 ),
+                **side_table_metadata(con, SWEPT_ROWS),
             ),
         )
         yield every_raw_record_linked_once(con)
