@@ -385,10 +385,14 @@ def _sweep_table(
     row_hash = "hash(" + ", ".join(f'"{c}"' for c in text_columns) + ")"
     marks = {"table": table, "digest": digest}
     ((removed,),) = con.execute(
+        # a CASE, so the regexes run only on rows not swept: DuckDB would run a plain AND's
+        # regexes on every row, beneath the join with the notes
         f"""delete from {ref}
-            where {row_hash} not in (select row_hash from {SWEPT_ROWS}
-                                     where table_name = $table and identifiers_sha256 = $digest)
-              and {_holds_identifier(_row_text(text_columns), patterns)}""",
+            where case when {row_hash} in (select row_hash from {SWEPT_ROWS}
+                                           where table_name = $table
+                                             and identifiers_sha256 = $digest)
+                       then false
+                       else {_holds_identifier(_row_text(text_columns), patterns)} end""",
         _bound(marks, "table", "digest", patterns=patterns),
     ).fetchall()
     con.execute(f"delete from {SWEPT_ROWS} where table_name = $table", {"table": table})
