@@ -29,6 +29,7 @@ from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, linkedin_me
 from leadgen_pipeline.kernel.keys.person import NAME_KEY_TYPES, person_identity_keys
 from leadgen_pipeline.kernel.store import (
     create_if_missing,
+    ensure_schema,
     quote_table,
     registered,
     table_exists,
@@ -207,7 +208,7 @@ def erase(
         "reason": ERASED_REASON,
     }
     if patterns:  # DDL apart from the data's transaction (`create_if_missing`)
-        create_if_missing(con, _create_swept_rows)
+        _create_swept_rows(con)
     with transaction(con):
         marked = pl.concat([records, _history_named_rows(con, hashes)]).unique()
         columns = dict(_text_columns(con))
@@ -226,7 +227,7 @@ def erase(
         if blanked:
             swept[REJECTS_HISTORY] = blanked
         if patterns:
-            digest = identifiers_digest(identifiers)
+            digest = _identifiers_digest(identifiers)
             # one pass per table: its text columns joined, against all identifiers at once
             for table, text_columns in columns.items():
                 if table in _COUNTED_TABLES or table == SWEPT_ROWS:
@@ -352,17 +353,20 @@ def _blank_rejects(
     return blanked
 
 
-def identifiers_digest(identifiers: set[str]) -> str:
+def _identifiers_digest(identifiers: set[str]) -> str:
     """One SHA-256 for the whole set of identifiers a sweep looks for."""
     joined = "\n".join(sorted(i.lower() for i in identifiers))
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def _create_swept_rows(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {SWEPT_ROWS.split('.')[0]}")
-    con.execute(
-        f"""create table if not exists {SWEPT_ROWS} (
-                table_name varchar, identifiers_sha256 varchar, row_hash ubigint)"""
+    ensure_schema(con, SWEPT_ROWS)
+    create_if_missing(
+        con,
+        lambda c: c.execute(
+            f"""create table if not exists {SWEPT_ROWS} (
+                    table_name varchar, identifiers_sha256 varchar, row_hash ubigint)"""
+        ),
     )
 
 
