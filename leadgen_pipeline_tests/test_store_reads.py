@@ -63,3 +63,35 @@ def test_an_empty_result_keeps_its_schema(con: duckdb.DuckDBPyConnection) -> Non
     assert empty.height == 0
     assert empty.schema["last_pulled_at"] == pl.Datetime("us", "UTC")
     assert empty.columns == ["person_id", "last_pulled_at", "source", "lineage"]
+
+
+def test_a_narrowed_read_keeps_its_columns_and_derives_from_whole_batches(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    relation = con.sql("select * from core.contacts")
+    read = store.fetch_narrowed(
+        relation,
+        keep=["person_id", "last_pulled_at"],
+        # `source` is read only to derive from: it is not kept
+        derive=lambda batch: batch.select(pl.col("source").str.len_chars().alias("n")),
+        batch_rows=1024,  # three batches of the 2,500 rows
+    )
+    assert read.columns == ["person_id", "last_pulled_at", "n"]
+    whole = store.read_table(con, "core.contacts")
+    expected = whole.select(
+        "person_id", "last_pulled_at", pl.col("source").str.len_chars().alias("n")
+    )
+    assert read.sort("person_id").equals(expected.sort("person_id"))
+    assert read.schema["last_pulled_at"] == pl.Datetime("us", "UTC")
+
+
+def test_a_narrowed_read_of_no_rows_has_the_columns_all_the_same(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    read = store.fetch_narrowed(
+        con.sql("select * from core.contacts where false"),
+        keep=["person_id"],
+        derive=lambda batch: batch.select(pl.col("source").alias("s")),
+        batch_rows=1024,
+    )
+    assert read.is_empty() and read.columns == ["person_id", "s"]

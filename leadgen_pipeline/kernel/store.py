@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 
 def quote_table(name: str) -> str:
@@ -78,10 +79,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 @contextmanager
-def registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[str]:
-    """`frame` visible to SQL under a unique name for the duration of the block."""
+def registered(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, views: bool = False
+) -> Iterator[str]:
+    """`frame` visible to SQL under a unique name for the duration of the block.
+
+    With `views`, for a block that only copies the frame into a table, it is handed over at
+    Polars' newest Arrow level, whose string views DuckDB reads as they are: the default
+    level copies every string column first (1 GiB for `core.contacts` at a million
+    records). A filter on such a frame fails, since DuckDB pushes it into pyarrow, which
+    cannot compare a string view with a string."""
     name = f"frame_{uuid.uuid4().hex[:12]}"
-    con.register(name, frame.to_arrow())
+    level = pl.CompatLevel.newest() if views else pl.CompatLevel.oldest()
+    con.register(name, frame.to_arrow(compat_level=level))
     try:
         yield name
     finally:
@@ -91,7 +101,7 @@ def registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[
 def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Replace `schema.table` with `frame`, atomically."""
     ensure_schema(con, table)
-    with transaction(con), registered(con, frame) as name:
+    with transaction(con), registered(con, frame, views=True) as name:
         con.execute(f"create or replace table {quote_table(table)} as select * from {name}")
 
 
@@ -102,7 +112,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFra
         ensure_schema(con, table)
     with transaction(con):
         for table, frame in frames.items():
-            with registered(con, frame) as name:
+            with registered(con, frame, views=True) as name:
                 con.execute(f"create or replace table {quote_table(table)} as select * from {name}")
 
 
@@ -130,10 +140,44 @@ def fetch_frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     """A query's whole result as a frame, timestamps in UTC. Streamed through Arrow batches:
     `.pl()` builds DuckDB's whole result beside the frame and keeps that memory resident
     after, about 1 GiB more for `core.contacts` at a million records."""
-    table = relation.to_arrow_reader(READ_BATCH_ROWS).read_all()
-    frame = pl.from_arrow(table)
+    frame = pl.from_arrow(relation.to_arrow_reader(READ_BATCH_ROWS).read_all())
     assert isinstance(frame, pl.DataFrame)  # a table, never a lone column
     return in_utc(frame)
+
+
+def fetch_narrowed(
+    relation: duckdb.DuckDBPyRelation,
+    keep: Sequence[str],
+    derive: Callable[[pl.DataFrame], pl.DataFrame],
+    *,
+    batch_rows: int,
+) -> pl.DataFrame:
+    """The `keep` columns of a query's result beside the columns `derive` computes from each
+    whole batch of `batch_rows` rows (a hash of every column, say): the other columns are
+    never held for every row at once.
+
+    The kept columns are copied out of each batch: DuckDB frees a batch's memory only when
+    nothing points into any of its columns, so a frame of a few of them would keep all of
+    them resident."""
+    reader = relation.to_arrow_reader(batch_rows)
+    frames = []
+    for batch in reader:
+        derived = derive(in_utc(_frame_of(batch)))
+        kept = batch.select(list(keep))
+        copied = pa.RecordBatch.from_arrays(
+            [pa.concat_arrays([column]) for column in kept.columns], schema=kept.schema
+        )
+        frames.append(in_utc(_frame_of(copied)).hstack(derived.get_columns()))
+    if not frames:  # no rows: the shape of an empty batch
+        empty = in_utc(_frame_of(reader.schema.empty_table()))
+        frames = [empty.select(keep).hstack(derive(empty).get_columns())]
+    return pl.concat(frames, rechunk=False)
+
+
+def _frame_of(batch: pa.RecordBatch | pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(batch)
+    assert isinstance(frame, pl.DataFrame)  # a table, never a lone column
+    return frame
 
 
 def in_utc(frame: pl.DataFrame) -> pl.DataFrame:
@@ -154,7 +198,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Append `frame` to `schema.table` (created from the frame's shape if missing), atomically."""
     ensure_schema(con, table)
-    with registered(con, frame) as name:
+    with registered(con, frame, views=True) as name:
         create_if_missing(
             con,
             lambda c: c.execute(

@@ -433,7 +433,12 @@ def person_suppressions(linked: pl.DataFrame, suppressions: pl.DataFrame) -> pl.
 def mark_suppressed(people: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
     """`people` with `suppressed` and `suppression_kinds`, from `person_suppressions` (every
     record of each person)."""
-    return people.join(hits, on="person_id", how="left").with_columns(
-        pl.col("suppression_kinds").is_not_null().alias("suppressed"),
-        pl.col("suppression_kinds").fill_null([]),
+    # the columns are set beside `people`, which a join would copy whole
+    kinds = (
+        people.select("person_id")
+        .join(hits, on="person_id", how="left", maintain_order="left")
+        .get_column("suppression_kinds")
+    )
+    return people.with_columns(
+        kinds.fill_null([]).alias("suppression_kinds"), kinds.is_not_null().alias("suppressed")
     )

@@ -226,9 +226,13 @@ def assign_person_ids(
     in_use = set(previous["person_id"]) if previous is not None else set()
     minted = _mint_ids(new, in_use)
     ids = pl.concat([kept, minted])
-    with_ids = linked.drop("_continuity_email").join(
-        ids, on="cluster_id", how="left", maintain_order="left"
+    # the id as a column beside `linked`, which is not copied (it can be every raw column)
+    person_id = (
+        linked.select("cluster_id")
+        .join(ids, on="cluster_id", how="left", maintain_order="left")
+        .get_column("person_id")
     )
+    with_ids = linked.drop("_continuity_email").with_columns(person_id)
     log = _merge_log(claims, kept, minted, ids, sizes, previous, built_at)
     return with_ids, log
 
@@ -338,4 +342,5 @@ def build_contact_links(
     linked it; the merge log of this build)."""
     linked = link_records(raw_records).with_columns(record_key())
     with_ids, log = assign_person_ids(linked, previous, built_at)
-    return with_ids.select(LINK_COLUMNS), log
+    # in the records' own order, not the order the raw union was read back in
+    return with_ids.select(LINK_COLUMNS).sort("snapshot_id", "source_file", "source_row"), log

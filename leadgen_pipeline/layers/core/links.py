@@ -23,6 +23,8 @@ from leadgen_pipeline.layers.compliance.suppressions import (
 )
 from leadgen_pipeline.layers.core.identity import LINK_KEY_COLUMNS, build_contact_links
 from leadgen_pipeline.layers.core.survivorship import (
+    RECORD_READS,
+    content_hash,
     flag_stale,
     survive_accounts,
     survive_contacts,
@@ -53,17 +55,27 @@ def join_links(raw: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     return raw.join(links.select(*LINK_KEYS, *LINKED_COLUMNS), on=LINK_KEYS)
 
 
+# rows per batch of the linked records' read: each batch is hashed and narrowed as it
+# arrives, so the columns survivorship does not read are never held for every record
+_LINKED_BATCH_ROWS = 131_072
+
+
 def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every raw record of the latest pulls with its person and match keys (`join_links`),
-    joined in DuckDB: the raw union and the links never sit in memory beside their join."""
+    joined in DuckDB, holding only what survivorship reads: the `RECORD_READS`, the
+    `LINKED_COLUMNS` and each record's content hash (`content_hash`, over every content
+    column). The raw union and the links never sit in memory beside their join."""
     history.ensure_raw_layer(con)
     linked = ", ".join(f"l.{c}" for c in LINKED_COLUMNS)
-    return store.fetch_frame(
+    return store.fetch_narrowed(
         con.sql(
             f"""select r.*, {linked}
                 from ({history.raw_union_sql()}) r
                 join core.contact_links l using ({", ".join(LINK_KEYS)})"""
-        )
+        ),
+        keep=[*RECORD_READS, *LINKED_COLUMNS],
+        derive=lambda batch: batch.select(content_hash(batch.columns)),
+        batch_rows=_LINKED_BATCH_ROWS,
     )
 
 

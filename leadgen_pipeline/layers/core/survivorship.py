@@ -26,7 +26,7 @@ import polars as pl
 
 from leadgen_pipeline.kernel.keys import company_name_key, linkedin_canonical_url, phone_e164
 from leadgen_pipeline.kernel.vocab import STALE_AFTER_DAYS
-from leadgen_pipeline.layers.raw.canonical import RECORD_COLUMNS
+from leadgen_pipeline.layers.raw.canonical import CANONICAL_COLUMNS, RECORD_COLUMNS
 
 # contact column -> the linked-record column it survives from, each field on its own
 PERSON_FIELDS: dict[str, str] = {
@@ -55,7 +55,14 @@ LOWEST_TRUST = 99
 _CONTENT = ["source", "vendor", "source_file", *RECORD_COLUMNS]
 
 
-_RANK_ORDER = ["pulled_at", "_trust", "source_file", "_content", "source_row", "snapshot_id"]
+CONTENT_HASH = "_content"
+_RANK_ORDER = ["pulled_at", "_trust", "source_file", CONTENT_HASH, "source_row", "snapshot_id"]
+
+
+def content_hash(columns: Sequence[str]) -> pl.Expr:
+    """The ranking's last tie-break: a 64-bit hash (fixed seed) of what the record says, over
+    the content columns among `columns`. Computed by `ranked` unless the records carry it."""
+    return pl.struct([c for c in _CONTENT if c in columns]).hash(seed=0).alias(CONTENT_HASH)
 
 
 def ranked(
@@ -69,14 +76,14 @@ def ranked(
     Adds `_trust` and `_from` (the record's lineage pointer). With `keep`, only those columns
     (and the ranking's) are sorted and returned: a sort copies every column it carries, and
     at a million records each is tens of MiB."""
-    content = [c for c in _CONTENT if c in records.columns]
     frame = records.with_columns(
         pl.col("source")
         .replace_strict(dict(trust_rank), default=LOWEST_TRUST, return_dtype=pl.Int64)
         .alias("_trust"),
         _provenance().alias("_from"),
-        pl.struct(content).hash(seed=0).alias("_content"),
     )
+    if CONTENT_HASH not in records.columns:
+        frame = frame.with_columns(content_hash(records.columns))
     if keep is not None:
         wanted = [group, *_RANK_ORDER, "_from", *keep]
         frame = frame.select(list(dict.fromkeys(wanted)))
@@ -117,8 +124,10 @@ def _with_surviving_phone(ranked_records: pl.DataFrame) -> pl.DataFrame:
     phone is the same as if every record were read.
     """
     indexed = ranked_records.with_row_index("_rank_row")
-    candidates = indexed.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PHONE_CELLS))
-    candidates = candidates.select("_rank_row", "person_id", "country", *PHONE_CELLS)
+    # narrowed before the filter, which copies every column it carries
+    candidates = indexed.select("_rank_row", "person_id", "country", *PHONE_CELLS).filter(
+        pl.any_horizontal(pl.col(c).is_not_null() for c in PHONE_CELLS)
+    )
     best = _with_record_phone(candidates.filter(pl.col("person_id").is_first_distinct()))
     without = best.filter(pl.col("_phone").is_null())
     others = _with_record_phone(
@@ -127,14 +136,21 @@ def _with_surviving_phone(ranked_records: pl.DataFrame) -> pl.DataFrame:
         )
     )
     phones = pl.concat([best.select("_rank_row", "_phone"), others.select("_rank_row", "_phone")])
-    return indexed.join(phones, on="_rank_row", how="left", maintain_order="left").drop("_rank_row")
+    # the column is set beside the records, which a join would copy whole
+    phone = (
+        indexed.select("_rank_row")
+        .join(phones, on="_rank_row", how="left", maintain_order="left")
+        .get_column("_phone")
+    )
+    return ranked_records.with_columns(phone)
 
 
 def _at_employer(ranked_records: pl.DataFrame) -> pl.DataFrame:
     """Adds `_at_employer`: the record names the employer of the person's best record that
     names one (the same domain, or the same company-name key)."""
     employer = (
-        ranked_records.filter(pl.col("_employed"))
+        ranked_records.select("person_id", "company_domain_key", "_company_key", "_employed")
+        .filter(pl.col("_employed"))
         .group_by("person_id", maintain_order=True)
         .first()
         .select(
@@ -146,11 +162,13 @@ def _at_employer(ranked_records: pl.DataFrame) -> pl.DataFrame:
     same = (pl.col("company_domain_key") == pl.col("_employer_domain")).fill_null(False) | (
         pl.col("_company_key") == pl.col("_employer_name")
     ).fill_null(False)
-    return (
-        ranked_records.join(employer, on="person_id", how="left", maintain_order="left")
-        .with_columns(same.alias("_at_employer"))
-        .drop("_employer_domain", "_employer_name")
+    at_employer = (
+        ranked_records.select("person_id", "company_domain_key", "_company_key")
+        .join(employer, on="person_id", how="left", maintain_order="left")
+        .select(same.alias("_at_employer"))
+        .to_series()
     )
+    return ranked_records.with_columns(at_employer)
 
 
 # what survive_contacts reads of a linked record, beside the ranking's columns
@@ -320,6 +338,15 @@ def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
         .rename({"company_domain_key": "company_domain"})
         .sort("company_domain")
     )
+
+
+# the canonical columns survivorship reads of a linked record, beside its link and the
+# content hash: the rest of a raw record is never held for this
+RECORD_READS: tuple[str, ...] = tuple(
+    c
+    for c in CANONICAL_COLUMNS
+    if c in {*_SURVIVAL_INPUTS, *ACCOUNT_FIELDS, *_RANK_ORDER, "source_row", "snapshot_id"}
+)
 
 
 def flag_stale(
