@@ -13,6 +13,7 @@ minted from its own keys, so even a first build is reproducible.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 import polars as pl
@@ -145,53 +146,72 @@ def _kept_ids(claims: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(kept)
 
 
-def _anchors(linked: pl.DataFrame) -> pl.DataFrame:
+# the records of some clusters (`cluster_id` and the record's place) -> those rows with
+# everything the raw records say, for linked records narrowed to what linking reads
+ContentOf = Callable[[pl.DataFrame], pl.DataFrame]
+RECORD_PLACE = ["snapshot_id", "source_file", "source_row"]
+
+
+def _with_content(
+    linked: pl.DataFrame, clusters: pl.DataFrame, content_of: ContentOf | None
+) -> pl.DataFrame:
+    """The records of `clusters` with their content: from `linked` itself, or through
+    `content_of` when `linked` does not hold it."""
+    rows = linked.join(clusters, on="cluster_id")
+    if content_of is None:
+        return rows
+    return content_of(rows.select("cluster_id", *RECORD_PLACE))
+
+
+def _anchors(linked: pl.DataFrame, content_of: ContentOf | None = None) -> pl.DataFrame:
     """Per cluster, what a new id is minted from: the smallest, as text, of its records'
     anchor keys, each record's strongest key with its type in front (`in:` LinkedIn slug,
     `m:` member id, `e:` address, `v:` vendor id), so an address can anchor a cluster that
     also holds a slug (`e:` sorts before `in:`). A cluster with no key at all is anchored on
     its records' content (a SHA-256 of it), not their file rows, so reordering a file does
     not change anyone's id. `_tie` (the smallest hash of its records' content, set only where
-    two clusters share an anchor) orders those clusters the same way whatever the row order."""
+    two clusters share an anchor) orders those clusters the same way whatever the row order.
+    Content is read only for those two kinds of cluster (through `content_of`, if given)."""
     anchor = pl.coalesce(
         pl.concat_str(pl.lit("in:"), pl.col("linkedin_slug")),
         pl.concat_str(pl.lit("m:"), pl.col("linkedin_member_key")),
         pl.concat_str(pl.lit("e:"), pl.col("_continuity_email")),
         pl.concat_str(pl.lit("v:"), pl.col("vendor_key")),
     )
-    content = pl.struct([c for c in content_columns(linked) if c in RAW_CONTENT])
+
+    def content(rows: pl.DataFrame) -> pl.Expr:
+        return pl.struct([c for c in content_columns(rows) if c in RAW_CONTENT])
+
     anchors = linked.group_by("cluster_id").agg(anchor.min().alias("anchor"))
     keyless = anchors.filter(pl.col("anchor").is_null()).select("cluster_id")
     if not keyless.is_empty():
-        by_content = (
-            linked.join(keyless, on="cluster_id")
-            .group_by("cluster_id")
-            .agg(
-                pl.concat_str(pl.lit("c:"), sha256_column(content.struct.json_encode()))
-                .min()
-                .alias("content_anchor")
-            )
+        rows = _with_content(linked, keyless, content_of)
+        by_content = rows.group_by("cluster_id").agg(
+            pl.concat_str(pl.lit("c:"), sha256_column(content(rows).struct.json_encode()))
+            .min()
+            .alias("content_anchor")
         )
         anchors = anchors.join(by_content, on="cluster_id", how="left").select(
             "cluster_id", pl.coalesce("anchor", "content_anchor").alias("anchor")
         )
     # only clusters that share an anchor need the tie-break
     shared = anchors.filter(pl.col("anchor").is_duplicated()).select("cluster_id")
-    ties = (
-        linked.join(shared, on="cluster_id")
-        .group_by("cluster_id")
-        .agg(content.hash(seed=0).min().alias("_tie"))
-    )
+    rows = _with_content(linked, shared, content_of)
+    ties = rows.group_by("cluster_id").agg(content(rows).hash(seed=0).min().alias("_tie"))
     return anchors.join(ties, on="cluster_id", how="left")
 
 
 def assign_person_ids(
-    linked: pl.DataFrame, previous: pl.DataFrame | None, built_at: datetime
+    linked: pl.DataFrame,
+    previous: pl.DataFrame | None,
+    built_at: datetime,
+    content_of: ContentOf | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(`linked` with `person_id`, the merge log of this build).
 
     `linked` is `resolve.link_records` output with `record_key` added; `previous` is the
-    previous build's links (`person_id` plus the `LINK_KEY_COLUMNS`), or None.
+    previous build's links (`person_id` plus the `LINK_KEY_COLUMNS`), or None;
+    `content_of` reads the content of records `linked` holds without it (`_anchors`).
     """
     linked = linked.with_columns(
         pl.when(pl.col("email_is_role").fill_null(False))
@@ -218,7 +238,7 @@ def assign_person_ids(
         )
     kept = _kept_ids(claims)
     new = (
-        _anchors(linked)
+        _anchors(linked, content_of)
         .join(kept, on="cluster_id", how="anti")
         .sort("anchor", "_tie", "cluster_id")
     )
@@ -336,11 +356,17 @@ LINK_COLUMNS = (
 
 
 def build_contact_links(
-    raw_records: pl.DataFrame, previous: pl.DataFrame | None, built_at: datetime
+    raw_records: pl.DataFrame,
+    previous: pl.DataFrame | None,
+    built_at: datetime,
+    content_of: ContentOf | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(`core.contact_links`: one row per raw record with its `person_id` and the rule that
-    linked it; the merge log of this build)."""
+    linked it; the merge log of this build).
+
+    `raw_records` are whole canonical records, or narrowed to what linking reads (see
+    `link_records`), with `content_of` to read the rest of the few it needs."""
     linked = link_records(raw_records).with_columns(record_key())
-    with_ids, log = assign_person_ids(linked, previous, built_at)
+    with_ids, log = assign_person_ids(linked, previous, built_at, content_of)
     # in the records' own order, not the order the raw union was read back in
     return with_ids.select(LINK_COLUMNS).sort("snapshot_id", "source_file", "source_row"), log

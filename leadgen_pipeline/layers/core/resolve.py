@@ -554,9 +554,15 @@ LINKING_COLUMNS = (
 INPUT_ROW = "__input_row"
 
 
+DUPLICATE_ROW = "duplicate_row"
+
+
 def link_records(records: pl.DataFrame) -> pl.DataFrame:
     """Every record with `cluster_id`, `match_rule` and `match_evidence` (and its match keys
     and `vendor_key`), in the order given.
+
+    `records` are whole canonical records, or only their `LINKING_COLUMNS` with a
+    `duplicate_row` column: the `content_order` of the whole record.
 
     Records in one cluster are one person. `match_rule` is the strongest exact key the record
     shares with another record, else `fuzzy_name_at_domain`, else `singleton`.
@@ -570,15 +576,17 @@ def link_records(records: pl.DataFrame) -> pl.DataFrame:
     # people whatever the row order of the files or the read (identical rows are
     # interchangeable)
     held = [c for c in records.columns if c in LINKING_COLUMNS or c in MATCH_KEY_COLUMNS]
-    narrow = (
-        records.select(
-            *held,
-            content_order(records).alias("duplicate_row"),
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias(INPUT_ROW),
-        )
-        .sort("duplicate_row", "source_file", "source_row")
-    )
-    linked = _link(narrow).sort(INPUT_ROW).drop(INPUT_ROW, *held)
+    if DUPLICATE_ROW in records.columns:  # a narrowed read, its content order already taken
+        held.append(DUPLICATE_ROW)
+        order = []
+    else:
+        order = [content_order(records).alias(DUPLICATE_ROW)]
+    narrow = records.select(
+        *held, *order, pl.int_range(pl.len(), dtype=pl.UInt32).alias(INPUT_ROW)
+    ).sort(DUPLICATE_ROW, "source_file", "source_row")
+    # `_link` drops `duplicate_row`; what is left beside the input is what linking added
+    linked = _link(narrow).sort(INPUT_ROW)
+    linked = linked.drop(INPUT_ROW, *(c for c in held if c in linked.columns))
     return records.hstack(linked.get_columns())
 
 
