@@ -19,7 +19,7 @@ from datetime import datetime
 import polars as pl
 
 from leadgen_pipeline.kernel.hashing import sha256_column
-from leadgen_pipeline.layers.core.resolve import content_columns, link_records
+from leadgen_pipeline.layers.core.resolve import RECORD_ORIGIN, content_columns, link_records
 from leadgen_pipeline.layers.raw.canonical import RECORD_COLUMNS
 
 # evidence of continuity, strongest first; the weights make one shared raw record outweigh
@@ -336,12 +336,7 @@ def _merge_log(
 
 LINK_COLUMNS = (
     "person_id",
-    "source",
-    "vendor",
-    "source_file",
-    "source_row",
-    "source_record_id",
-    "snapshot_id",
+    *RECORD_ORIGIN,
     "match_rule",
     "match_evidence",
     "record_key",

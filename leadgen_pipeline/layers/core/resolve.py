@@ -531,15 +531,19 @@ def content_order(records: pl.DataFrame) -> pl.Expr:
     return pl.struct(content_columns(records)).hash(seed=0)
 
 
-# what linking reads of a record, beside any match key it already holds: the columns the
-# keys come from, a record's file and vendor id, and its place (for `core.contact_links`)
-LINKING_COLUMNS = (
+# where a record came from: its source, vendor, file, row, vendor id and snapshot
+RECORD_ORIGIN = (
     "source",
     "vendor",
     "source_file",
     "source_row",
     "source_record_id",
     "snapshot_id",
+)
+# what linking reads of a record, beside any match key it already holds: its origin (for
+# `core.contact_links`) and the columns the keys come from
+LINKING_COLUMNS = (
+    *RECORD_ORIGIN,
     "email",
     "linkedin_url",
     "linkedin_member_id",
@@ -552,8 +556,6 @@ LINKING_COLUMNS = (
     "previous_company_name",
 )
 INPUT_ROW = "__input_row"
-
-
 DUPLICATE_ROW = "duplicate_row"
 
 
