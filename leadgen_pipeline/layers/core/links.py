@@ -61,9 +61,9 @@ def join_links(raw: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     return raw.join(links.select(*LINK_KEYS, *LINKED_COLUMNS), on=LINK_KEYS)
 
 
-# rows per batch of the linked records' read: each batch is hashed and narrowed as it
-# arrives, so the columns survivorship does not read are never held for every record
-_LINKED_BATCH_ROWS = 131_072
+# rows per batch of a narrowed read of raw records: each batch is hashed and narrowed as it
+# arrives, so the columns a step does not read are never held for every record
+_NARROWED_BATCH_ROWS = 131_072
 
 
 def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -81,7 +81,7 @@ def linked_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         ),
         keep=[*RECORD_READS, *LINKED_COLUMNS],
         derive=lambda batch: batch.select(content_hash(batch.columns)),
-        batch_rows=_LINKED_BATCH_ROWS,
+        batch_rows=_NARROWED_BATCH_ROWS,
     )
 
 
@@ -130,11 +130,9 @@ def link_coverage(con: duckdb.DuckDBPyConnection) -> LinkCoverage:
     return LinkCoverage(int(unlinked), int(linked_twice), int(orphans))
 
 
-# what the links step reads of a raw record: what linking reads, and what an erasure by
-# name at a company reads (`person_identity_keys`)
-_LINKING_READS = tuple(
-    c for c in CANONICAL_COLUMNS if c in {*LINKING_COLUMNS, "full_name", "company_domain"}
-)
+# what the links step reads of a raw record: what linking reads, and the full name an
+# erasure by name at a company also reads (`person_identity_keys`)
+_LINKING_READS = tuple(c for c in CANONICAL_COLUMNS if c in {*LINKING_COLUMNS, "full_name"})
 
 
 def _linking_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -146,7 +144,7 @@ def _linking_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         con.sql(history.raw_union_sql()),
         keep=_LINKING_READS,
         derive=lambda batch: batch.select(content_order(batch).alias(DUPLICATE_ROW)),
-        batch_rows=_LINKED_BATCH_ROWS,
+        batch_rows=_NARROWED_BATCH_ROWS,
     )
 
 

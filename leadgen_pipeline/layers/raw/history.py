@@ -18,7 +18,6 @@ from leadgen_pipeline.kernel import dates
 from leadgen_pipeline.kernel.store import (
     committed,
     create_if_missing,
-    fetch_frame,
     registered,
     table_exists,
 )
@@ -185,9 +184,3 @@ def raw_union_sql(columns: Sequence[str] = ("*",)) -> str:
     only `columns` (so DuckDB reads no other column). Run `ensure_raw_layer` first."""
     select = ", ".join(columns)
     return " union all ".join(f"select {select} from raw.{source}" for source in SOURCES)
-
-
-def read_raw_union(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The latest pull of every source as one frame of canonical records."""
-    ensure_raw_layer(con)
-    return fetch_frame(con.sql(raw_union_sql()))
