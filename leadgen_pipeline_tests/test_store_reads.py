@@ -95,3 +95,30 @@ def test_a_narrowed_read_of_no_rows_has_the_columns_all_the_same(
         batch_rows=1024,
     )
     assert read.is_empty() and read.columns == ["person_id", "s"]
+
+
+def test_a_table_written_from_string_views_reads_back_as_written(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Writes hand Polars' string views to DuckDB as they are: every kind of column the
+    layers write comes back equal, strings longer than a view's 12 inline bytes included."""
+    long = "apollo:apollo/people-export-2026-11-01.csv#12345@apollo-0123456789abcdef"
+    frame = pl.DataFrame(
+        {
+            "person_id": ["p_1", "p_2", None],
+            "note": [long, "", "short"],
+            "sources": [["apollo", "cognism"], [], None],
+            "lineage": [{"email": long, "phone": None}, {"email": "x", "phone": "y"}, None],
+            "pulled_at": [datetime(2026, 11, 30, 23, 30, tzinfo=UTC)] * 3,
+            "fit": [True, False, None],
+            "records": [1, 2, 3],
+        }
+    )
+    store.write_table(con, "core.views", frame)
+    assert store.read_table(con, "core.views").equals(frame)
+    types = dict(con.execute("select column_name, data_type from duckdb_columns() "
+                             "where table_name = 'views'").fetchall())  # fmt: skip
+    assert types["note"] == "VARCHAR" and types["sources"] == "VARCHAR[]"
+    # appended rows go the same way
+    store.append_rows(con, "core.views", frame.head(1))
+    assert store.read_table(con, "core.views").height == 4
