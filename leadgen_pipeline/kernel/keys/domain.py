@@ -50,7 +50,13 @@ def _spelled(host: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=1 << 16)
+# hosts a run remembers: a million source records name about 320,000 distinct hosts
+# (websites and domains), and every layer asks again; at 65,536 the cache thrashed and a
+# host cost twice within one call (`_company_domain` asks for it, then the free-mail test)
+HOST_CACHE_SIZE = 1 << 20
+
+
+@lru_cache(maxsize=HOST_CACHE_SIZE)
 def _registrable(host: str) -> str | None:
     """eTLD+1 of a lower-case host, or None (bare suffix, IP address, no public suffix)."""
     spelled = _spelled(host)
@@ -87,7 +93,7 @@ def is_free_mail_domain(domain: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=HOST_CACHE_SIZE)
 def _company_domain(host: str) -> str | None:
     """`company_domain_key` for one host."""
     registrable = _registrable(host)
