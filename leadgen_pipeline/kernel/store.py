@@ -140,9 +140,7 @@ def fetch_frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     """A query's whole result as a frame, timestamps in UTC. Streamed through Arrow batches:
     `.pl()` builds DuckDB's whole result beside the frame and keeps that memory resident
     after, about 1 GiB more for `core.contacts` at a million records."""
-    frame = pl.from_arrow(relation.to_arrow_reader(READ_BATCH_ROWS).read_all())
-    assert isinstance(frame, pl.DataFrame)  # a table, never a lone column
-    return in_utc(frame)
+    return in_utc(_frame_of(relation.to_arrow_reader(READ_BATCH_ROWS).read_all()))
 
 
 def fetch_narrowed(

@@ -149,6 +149,7 @@ def _kept_ids(claims: pl.DataFrame) -> pl.DataFrame:
 # the records of some clusters (`cluster_id` and the record's place) -> those rows with
 # everything the raw records say, for linked records narrowed to what linking reads
 ContentOf = Callable[[pl.DataFrame], pl.DataFrame]
+# a raw record's place, which `record_key` spells as text: its snapshot, file and row
 RECORD_PLACE = ["snapshot_id", "source_file", "source_row"]
 
 
@@ -158,7 +159,7 @@ def _with_content(
     """The records of `clusters` with their content: from `linked` itself, or through
     `content_of` when `linked` does not hold it."""
     rows = linked.join(clusters, on="cluster_id")
-    if content_of is None:
+    if content_of is None or rows.is_empty():
         return rows
     return content_of(rows.select("cluster_id", *RECORD_PLACE))
 
@@ -364,4 +365,4 @@ def build_contact_links(
     linked = link_records(raw_records).with_columns(record_key())
     with_ids, log = assign_person_ids(linked, previous, built_at, content_of)
     # in the records' own order, not the order the raw union was read back in
-    return with_ids.select(LINK_COLUMNS).sort("snapshot_id", "source_file", "source_row"), log
+    return with_ids.select(LINK_COLUMNS).sort(RECORD_PLACE), log

@@ -23,6 +23,7 @@ from leadgen_pipeline.layers.compliance.suppressions import (
 )
 from leadgen_pipeline.layers.core.identity import (
     LINK_KEY_COLUMNS,
+    RECORD_PLACE,
     ContentOf,
     build_contact_links,
 )
@@ -37,7 +38,7 @@ from leadgen_pipeline.layers.core.survivorship import (
 from leadgen_pipeline.layers.raw import history
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_COLUMNS
 
-LINK_KEYS = ["snapshot_id", "source_file", "source_row"]
+LINK_KEYS = RECORD_PLACE
 # what survivorship reads of a record's link, beside the raw record itself
 LINKED_COLUMNS = (
     "person_id",

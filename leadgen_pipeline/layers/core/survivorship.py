@@ -345,7 +345,7 @@ def survive_accounts(linked: pl.DataFrame, trust_rank: Mapping[str, int]) -> pl.
 RECORD_READS: tuple[str, ...] = tuple(
     c
     for c in CANONICAL_COLUMNS
-    if c in {*_SURVIVAL_INPUTS, *ACCOUNT_FIELDS, *_RANK_ORDER, "source_row", "snapshot_id"}
+    if c in {*_SURVIVAL_INPUTS, *ACCOUNT_FIELDS, *_RANK_ORDER}
 )
 
 

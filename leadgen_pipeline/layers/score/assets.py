@@ -37,7 +37,7 @@ from leadgen_pipeline.layers.score.exports import (
     write_exports,
 )
 from leadgen_pipeline.layers.score.fit import REASONS, icp_fit
-from leadgen_pipeline.layers.score.routing import route
+from leadgen_pipeline.layers.score.routing import ROUTE_READS, route
 from leadgen_pipeline.layers.score.scoring import lead_scores, load_scoring, scoring_dir
 from leadgen_pipeline.layers.verify.assets import EMAIL_CHECKS, SENDABLE
 from leadgen_pipeline.resources import DuckDBStore, LeadgenInputs
@@ -244,19 +244,6 @@ def every_fit_scored(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
     )
 
 
-# (table, the columns `route` reads of it), in `route`'s order of arguments
-_ROUTING_READS = (
-    ("score.icp_fit", ["person_id", "segment", "employee_count"]),
-    ("core.contacts", ["person_id", "linkedin_url", "phone", "do_not_call", "sources",
-                       "consent_bases"]),
-    ("verify.sendable_contacts", ["person_id", "verified_email", "send_track"]),
-    ("enrich.leads", ["person_id", "segment", "hook", "hook_signal_id", "hook_date",
-                      "hook_source_url"]),
-    ("enrich.signals", ["signal_id", "signal_type", "signal_date", "claim", "source_url",
-                        "verified"]),
-)  # fmt: skip
-
-
 @dg.asset(
     key=ROUTED_LEADS,
     group_name=GROUP,
@@ -301,11 +288,9 @@ def routed_leads(duckdb: DuckDBStore, inputs: LeadgenInputs) -> dg.MaterializeRe
     segments = load_icp_segments(inputs.icp_path)
     configs = load_scoring(scoring_dir(inputs.icp_path), segments)
     with duckdb.get_connection() as con:
-        # only the columns routing reads: at a million records the whole tables are
-        # gigabytes beside what the run already holds
         routed = route(
             store.read_table(con, "score.lead_scores"),
-            *(store.read_table(con, table, columns) for table, columns in _ROUTING_READS),
+            *(store.read_table(con, table, columns) for table, columns in ROUTE_READS),
             store.read_table(con, "config.source_provenance"),
             configs,
             inputs.now(),

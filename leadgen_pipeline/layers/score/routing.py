@@ -84,6 +84,20 @@ def _provenance(contacts: pl.DataFrame, provenance: pl.DataFrame) -> pl.DataFram
     return mechanisms
 
 
+# (table, the columns `route` reads of it), in `route`'s order of arguments: the rest of
+# those tables is gigabytes at a million records, beside what a run already holds
+ROUTE_READS = (
+    ("score.icp_fit", ["person_id", "segment", "employee_count"]),
+    ("core.contacts", ["person_id", "linkedin_url", "phone", "do_not_call", "sources",
+                       "consent_bases"]),
+    ("verify.sendable_contacts", ["person_id", "verified_email", "send_track"]),
+    ("enrich.leads", ["person_id", "segment", "hook", "hook_signal_id", "hook_date",
+                      "hook_source_url"]),
+    ("enrich.signals", ["signal_id", "signal_type", "signal_date", "claim", "source_url",
+                        "verified"]),
+)  # fmt: skip
+
+
 def route(
     scores: pl.DataFrame,
     fit: pl.DataFrame,
