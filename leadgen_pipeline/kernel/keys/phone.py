@@ -93,8 +93,7 @@ def _validity(calling_code: int) -> pl.Expr:
             if metadata.leading_digits is not None
             else _is_typed(metadata)
         )
-        step = (pl.when if chosen is None else chosen.when)(claims).then(_is_typed(metadata))
-        chosen = step
+        chosen = (pl.when if chosen is None else chosen.when)(claims).then(_is_typed(metadata))
     return pl.lit(False) if chosen is None else chosen.otherwise(False)
 
 
@@ -120,7 +119,7 @@ def _bulk_e164(numbers: pl.Series) -> pl.DataFrame:
     """(number, e164, decided) for plain international numbers: `decided` is false where the
     library must read the number instead. Calling codes are prefix-free, so the first of one,
     two or three leading digits that is a code is the number's, as parse takes it."""
-    digits = pl.col("number").str.replace_all(r"[^0-9]", "")
+    digits = pl.col("digits")
     code = pl.coalesce(
         pl.when(digits.str.slice(0, n).cast(pl.Int64, strict=False).is_in(_CALLING_CODES))
         .then(digits.str.slice(0, n).cast(pl.Int64))
@@ -132,19 +131,14 @@ def _bulk_e164(numbers: pl.Series) -> pl.DataFrame:
             pl.col("number").str.contains(_PLAIN_INTERNATIONAL)
             & (pl.col("number").str.len_chars() <= _MAX_INPUT_CHARS)
         )
-        .with_columns(digits.alias("digits"))
+        .with_columns(pl.col("number").str.replace_all(r"[^0-9]", "").alias("digits"))
         .with_columns(
             # parse takes no code from a leading zero, nor from too few digits
-            pl.when(
-                (pl.col("digits").str.len_bytes() > _MIN_NATIONAL_DIGITS)
-                & ~pl.col("digits").str.starts_with("0")
-            )
-            .then(code.alias("code"))
+            pl.when((digits.str.len_bytes() > _MIN_NATIONAL_DIGITS) & ~digits.str.starts_with("0"))
+            .then(code)
             .alias("code")
         )
-        .with_columns(
-            pl.col("digits").str.slice(pl.col("code").cast(pl.String).str.len_bytes()).alias("nsn")
-        )
+        .with_columns(digits.str.slice(pl.col("code").cast(pl.String).str.len_bytes()).alias("nsn"))
         .filter(
             pl.col("code").is_in(_GEOGRAPHIC_CODES)
             & pl.col("nsn").str.len_bytes().is_between(_MIN_NATIONAL_DIGITS, _MAX_NATIONAL_DIGITS)
