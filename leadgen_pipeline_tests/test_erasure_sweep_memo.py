@@ -86,3 +86,20 @@ def test_the_notes_are_not_swept_as_a_table_of_people(con: duckdb.DuckDBPyConnec
     tables = {t for (t,) in con.execute(f"select distinct table_name from {SWEPT_ROWS}").fetchall()}
     assert "enrich.notes" in tables and SWEPT_ROWS not in tables
     assert not any(t.startswith("raw_history.") for t in tables)  # blanked, never deleted
+
+
+def test_a_value_many_rows_share_sweeps_every_one(con: duckdb.DuckDBPyConnection) -> None:
+    # the regexes run once per distinct value: every row holding it still goes, whichever
+    # column (a list, a struct's field) and whatever the case
+    con.execute(
+        "create table enrich.tags (tag_id integer, owners varchar[], who struct(a varchar))"
+    )
+    con.execute(
+        f"""insert into enrich.tags values
+            (1, ['{ANN}', 'ops'], null), (2, ['{ANN}', 'ops'], null),
+            (3, ['ops'], {{'a': '{ANN.upper()}'}}), (4, ['ops'], {{'a': 'x{ANN}'}}),
+            (5, ['ops'], {{'a': 'ops'}})"""
+    )
+    assert sweep(con, ANN) == {"enrich.notes": 1, "enrich.tags": 3}
+    kept = con.execute("select tag_id from enrich.tags order by 1").fetchall()
+    assert kept == [(4,), (5,)]  # `xann@…` is another address
