@@ -168,11 +168,11 @@ def report(result: dict[str, Any]) -> None:
     full, again = result["full"], result["incremental"]
     ratio = again["wall_seconds"] / full["wall_seconds"]
     print(f"\n## {result['records']:,} source records, {result['added_records']:,} added\n")
-    print("| run | wall s | run s | status |")
-    print("|---|---|---|---|")
+    print("| run | wall s | run s | peak RSS MiB | status |")
+    print("|---|---|---|---|---|")
     for label, run in (("full", full), ("incremental", again)):
         print(f"| {label} | {run['wall_seconds']:.1f} | {run['run_seconds']:.1f} | "
-              f"{run['status']} |")  # fmt: skip
+              f"{run['peak_rss_mb']:.0f} | {run['status']} |")  # fmt: skip
     print(f"\nincremental / full: {ratio:.2f} (target <= 0.10 -> "
           f"{'met' if ratio <= 0.10 else 'NOT met'})")  # fmt: skip
     print("\nledger rows added (full -> incremental): " + ", ".join(
@@ -183,13 +183,14 @@ def report(result: dict[str, Any]) -> None:
         print(f"\npaid checks at the provider (loopback fake): full {paid['full']:,}, "
               f"incremental {paid['incremental']:,}; addresses paid for twice: "
               f"{paid['addresses_paid_twice']:,}")  # fmt: skip
-    print("\n| step | full s | incremental s |")
-    print("|---|---|---|")
+    print("\n| step | full s | incremental s | full peak RSS MiB | incremental peak RSS MiB |")
+    print("|---|---|---|---|---|")
     steps = sorted(full["steps"], key=lambda k: -full["steps"][k].get("seconds", 0.0))
     for key in steps:
-        label = step_label(key, full["steps"][key])
-        later = again["steps"].get(key, {}).get("seconds", float("nan"))
-        print(f"| {label} | {full['steps'][key].get('seconds', 0.0):.2f} | {later:.2f} |")
+        first, later = full["steps"][key], again["steps"].get(key, {})
+        print(f"| {step_label(key, first)} | {first.get('seconds', 0.0):.2f} | "
+              f"{later.get('seconds', float('nan')):.2f} | {first.get('peak_rss_mb', 0.0):.0f} | "
+              f"{later.get('peak_rss_mb', 0.0):.0f} |")  # fmt: skip
 
 
 def main() -> None:
