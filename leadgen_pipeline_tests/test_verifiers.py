@@ -607,7 +607,10 @@ def test_an_auth_failure_stops_the_batch_after_the_calls_in_flight() -> None:
     assert len(handed) == len(paid) == 10 and set(handed) == paid  # every paid verdict
     assert 10 < len(sent) <= 10 + concurrency  # only calls already in flight finished
     assert len(set(sent)) == len(sent)  # no address was tried twice
-    assert set(sent) == set(emails[: len(sent)])  # and none past those already taken
+    # and none past those already taken: addresses are taken in order, at most `concurrency`
+    # after the last paid one; a taken one may never be sent (its worker saw the stop while
+    # pacing), so what was sent need not be a prefix of the list, only within that one
+    assert set(sent) <= set(emails[: 10 + concurrency])
 
 
 def test_a_failing_ledger_write_stops_the_batch() -> None:
