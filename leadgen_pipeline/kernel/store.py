@@ -18,9 +18,14 @@ import polars as pl
 import pyarrow as pa
 
 
+def quote_identifier(name: str) -> str:
+    """One name (a column, a struct field, a schema) quoted as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def quote_table(name: str) -> str:
     """`schema.table` with each part quoted as a DuckDB identifier."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+    return ".".join(quote_identifier(part) for part in name.split("."))
 
 
 @contextmanager

@@ -25,15 +25,26 @@ def scalar(rule: Callable[..., pl.Expr], *values: str | None) -> Any:
     return pl.select(rule(*(pl.lit(v, dtype=pl.String) for v in values))).item()
 
 
-def _map_unique(expr: pl.Expr, fn: Callable[[str], Any], return_dtype: pl.DataType) -> pl.Expr:
-    """Apply the Python `fn` to each distinct non-null value of a String column, not to each row."""
+def _map_distinct(
+    expr: pl.Expr, fn: Callable[[pl.Series], pl.Series], return_dtype: pl.DataType
+) -> pl.Expr:
+    """Apply `fn`, which maps a Series to one of the same length, to the distinct non-null
+    values of a String column, and spread its results back over the rows."""
 
     def batch(series: pl.Series) -> pl.Series:
         distinct = series.drop_nulls().unique()
-        mapped = pl.Series([fn(v) for v in distinct.to_list()], dtype=return_dtype)
+        mapped = fn(distinct)
         return series.replace_strict(distinct, mapped, default=None, return_dtype=return_dtype)
 
     return expr.map_batches(batch, return_dtype=return_dtype, is_elementwise=True)
+
+
+def _map_unique(expr: pl.Expr, fn: Callable[[str], Any], return_dtype: pl.DataType) -> pl.Expr:
+    """Apply the Python `fn` to each distinct non-null value of a String column, not to each row."""
+    return _map_distinct(
+        expr, lambda distinct: pl.Series([fn(v) for v in distinct.to_list()], dtype=return_dtype),
+        return_dtype,
+    )  # fmt: skip
 
 
 def _null_if_empty(expr: pl.Expr) -> pl.Expr:

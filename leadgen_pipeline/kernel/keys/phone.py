@@ -17,9 +17,10 @@ import functools
 
 import phonenumbers
 import polars as pl
-from phonenumbers.phonemetadata import PhoneMetadata
+from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 
 from leadgen_pipeline.kernel import values
+from leadgen_pipeline.kernel.keys._expr import _map_distinct, _map_unique
 
 _PAIR_SEPARATOR = "\x1f"  # joins phone and region into one key; never part of either
 
@@ -45,14 +46,13 @@ def _e164(pair: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _matches(desc: object) -> pl.Expr:
+def _matches(desc: PhoneNumberDesc | None) -> pl.Expr:
     """`_is_number_matching_desc`: `nsn` has one of the desc's lengths and fully matches its
     pattern; a missing desc or pattern matches nothing."""
-    pattern = getattr(desc, "national_number_pattern", None)
-    if not pattern:
+    if desc is None or not desc.national_number_pattern:
         return pl.lit(False)
-    test = pl.col("nsn").str.contains(f"^(?:{pattern})$")
-    lengths = list(desc.possible_length)  # type: ignore[attr-defined]
+    test = pl.col("nsn").str.contains(f"^(?:{desc.national_number_pattern})$")
+    lengths = list(desc.possible_length)
     return pl.col("nsn").str.len_bytes().is_in(lengths) & test if lengths else test
 
 
@@ -79,15 +79,16 @@ def _validity(calling_code: int) -> pl.Expr:
     """`is_valid_number` for numbers of one calling code, on `nsn`. A code several regions
     share (+1, +44, +7) takes the first region, in phonenumbers' order, whose leading digits
     match or, with none stated, whose types match; the number is valid in that region."""
-    regions = [
-        (region, metadata)
-        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[calling_code]
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[calling_code]
+    known = [
+        metadata
+        for region in regions
         if (metadata := PhoneMetadata.metadata_for_region(region, None)) is not None
     ]
-    if len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[calling_code]) == 1:
-        return _is_typed(regions[0][1]) if regions else pl.lit(False)
+    if len(regions) == 1:
+        return _is_typed(known[0]) if known else pl.lit(False)
     chosen: pl.Expr | None = None
-    for _, metadata in regions:
+    for metadata in known:
         claims = (
             pl.col("nsn").str.contains(f"^(?:{metadata.leading_digits})")
             if metadata.leading_digits is not None
@@ -166,26 +167,11 @@ def _e164_of_pairs(pairs: pl.Series) -> pl.Series:
     )
     bulk = _bulk_e164(frame["number"].unique()).filter("decided")
     frame = frame.join(bulk, on="number", how="left", maintain_order="left")
-    by_library = frame.filter(pl.col("decided").is_null())["pair"]
-    read = pl.Series([_e164(p) for p in by_library.to_list()], dtype=pl.String)
-    return frame.with_columns(
-        pl.when(pl.col("decided").is_null())
-        .then(pl.col("pair").replace_strict(by_library, read, default=None))
-        .otherwise(pl.col("e164"))
-        .alias("e164")
-    )["e164"]
-
-
-def _map_pairs(pair: pl.Expr) -> pl.Expr:
-    """`_e164_of_pairs` once per distinct non-null pair of the column."""
-
-    def batch(series: pl.Series) -> pl.Series:
-        distinct = series.drop_nulls().unique()
-        return series.replace_strict(
-            distinct, _e164_of_pairs(distinct), default=None, return_dtype=pl.String
-        )
-
-    return pair.map_batches(batch, return_dtype=pl.String(), is_elementwise=True)
+    by_library = _map_unique(
+        pl.when(pl.col("decided").is_null()).then(pl.col("pair")), _e164, pl.String()
+    )
+    # a pair the bulk path decided has no library answer, and one it left has no bulk answer
+    return frame.select(pl.coalesce("e164", by_library))["e164"]
 
 
 def phone_e164(phone_expr: pl.Expr, country_expr: pl.Expr) -> pl.Expr:
@@ -199,4 +185,4 @@ def phone_e164(phone_expr: pl.Expr, country_expr: pl.Expr) -> pl.Expr:
     number = values.phone(phone_expr)
     region = values.blank_to_null(country_expr).str.to_uppercase().fill_null("")
     pair = pl.concat_str(number, region, separator=_PAIR_SEPARATOR)
-    return _map_pairs(pair)
+    return _map_distinct(pair, _e164_of_pairs, pl.String())

@@ -30,6 +30,7 @@ from leadgen_pipeline.kernel.keys.person import NAME_KEY_TYPES, person_identity_
 from leadgen_pipeline.kernel.store import (
     create_if_missing,
     ensure_schema,
+    quote_identifier,
     quote_table,
     registered,
     table_exists,
@@ -421,16 +422,14 @@ def _column_texts(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
     for name, kind in zip(relation.columns, relation.types, strict=True):
         if name not in columns:
             continue
-        column = _quoted(name)
+        column = quote_identifier(name)
         if kind.id == "struct":
-            texts += [f"lower({column}.{_quoted(field)}::varchar)" for field, _ in kind.children]
+            texts += [
+                f"lower({column}.{quote_identifier(field)}::varchar)" for field, _ in kind.children
+            ]
         else:
             texts.append(f"lower({column}::varchar)")
     return texts
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _bound(params: dict, *names: str, patterns: tuple[str, ...] = ()) -> dict:
