@@ -20,8 +20,10 @@ from leadgen_pipeline.kernel.keys.person import (
 from leadgen_pipeline.kernel.store import registered
 from leadgen_pipeline.layers.compliance.erasure import (
     ERASED_REASON,
+    bound_parameters,
     erase,
     erased_rejects_with_content,
+    holds_identifier,
     identifier_patterns,
     unbalanced_snapshots,
 )
@@ -279,22 +281,29 @@ SWEPT_TEXTS = {
     "mailto:person599@bulk.example": True,
     "person5990@bulk.example": False,
     "nobody@bulk.example": False,
+    "urn:li:member:acoaab1234567890abcdefghijk": True,  # a member id has no `@` or `/in/`
+    "acoaab1234567890abcdefghijkl": False,
+    "in/ann-lee and ann at acme.io": False,  # no anchor, no identifier
 }
 
 
 def test_the_grouped_identifier_patterns_find_whole_tokens_in_every_group() -> None:
-    """Hundreds of identifiers are split over several patterns: a token is found whichever
-    group holds it, and a longer token that merely contains an identifier is not."""
-    identifiers = {"ann@acme.io", "/in/ann-lee"} | {f"person{i}@bulk.example" for i in range(600)}
+    """Hundreds of identifiers are split over several patterns, grouped by anchor: a token
+    is found whichever group holds it, and a longer token that merely contains an identifier
+    is not. Read through the sweep's own SQL test, anchors included."""
+    identifiers = {"ann@acme.io", "/in/ann-lee", "ACoAAB1234567890abcdefghijk"} | {
+        f"person{i}@bulk.example" for i in range(600)
+    }
     patterns = identifier_patterns(identifiers)
     assert len(patterns) > 2
+    assert {p.anchor for p in patterns} == {"@", "/in/", "acoaa"}
     con = duckdb.connect()
     con.execute("create table t (row_text varchar, found boolean)")
     con.executemany("insert into t values (?, ?)", list(SWEPT_TEXTS.items()))
-    holds = " or ".join(f"regexp_matches(row_text, $p{k})" for k in range(len(patterns)))
     wrong = con.execute(
-        f"select row_text from t where ({holds}) <> found order by 1",
-        {f"p{k}": p for k, p in enumerate(patterns)},
+        f"select row_text from t where {holds_identifier('row_text', patterns)} <> found "
+        "order by 1",
+        bound_parameters({}, patterns=patterns),
     ).fetchall()
     assert wrong == []
 
