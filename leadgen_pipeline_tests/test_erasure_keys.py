@@ -243,6 +243,39 @@ def test_rejects_and_older_snapshots_are_reached_by_the_hash_alone(tmp_path: Pat
     assert unbalanced_snapshots(con).is_empty() and erased_rejects_with_content(con) == 0
 
 
+def test_a_raw_row_holding_an_identifier_in_any_text_column_is_blanked(tmp_path: Path) -> None:
+    """The raw rows' regexes read only values that hold an anchor (`@`, `/in/`, a member
+    id's start): an identifier in a free-text column is still found, whichever its kind,
+    and a value that merely resembles one is left."""
+    con = duckdb.connect(str(tmp_path / "store.duckdb"))
+    history.ensure_raw_layer(con)
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    lineage = {"pulled_at": at, "source": "directory", "vendor": "generic",
+               "snapshot_id": "s1", "source_file": "directory/a.csv"}  # fmt: skip
+    cells = [
+        {"keywords": "ex-colleague: Jane.Doe@Example.com"},
+        {"title": "Advisor (see linkedin.com/in/jane-doe/)"},
+        {"technologies": f"crm id {MEMBER_ID}"},
+        {"keywords": "jane.doe@example.company, /in/jane-doe-2"},  # neither is the identifier
+        {"title": "Jane Doe at Example"},  # no anchor, not an identifier
+    ]
+    records = conform(
+        pl.DataFrame(
+            [{**lineage, "source_row": row, **cell} for row, cell in enumerate(cells, start=1)]
+        )
+    )
+    with registered(con, records) as r:
+        con.execute(f"insert into raw_history.directory by name select * from {r}")
+    empty = pl.DataFrame(schema={"snapshot_id": str, "source_file": str, "source_row": int})
+    no_hashes = pl.DataFrame(schema={"key_type": str, "key_hash": str})
+    identifiers = {"jane.doe@example.com", "/in/jane-doe", MEMBER_ID}
+    report = erase(con, empty, identifiers, no_hashes, pl.Series("person_id", [], pl.String))
+
+    kept = con.sql("select source_row from raw_history.directory order by 1").fetchall()
+    assert kept == [(4,), (5,)]
+    assert report.raw_rows == 3
+
+
 @pytest.mark.parametrize("deleted", ["raw_history.rejects", "raw_history.directory"])
 def test_conservation_after_erasure_sees_a_deleted_row(tmp_path: Path, deleted: str) -> None:
     con = duckdb.connect(str(tmp_path / "store.duckdb"))
