@@ -8,7 +8,10 @@ under `benchmarks/.work/`), copies it, and in one fresh DuckDB file and Dagster 
    Apollo export, `apollo-contacts-export-<as_of>-incremental.csv`, cut from the Apollo export
    of a second inbox the generator writes with another seed (other people, the same vendor
    format), dated like the newest Apollo export;
-3. incremental: the same command again, on the same store and instance.
+3. incremental: the same command again, on the same store and instance;
+4. with `--refreshes N`, steps 2 and 3 again, N times in all, each time with records of other
+   people: a scheduled refresh's steady state, where every table of the graph has been built
+   (and swept for erased people) before.
 
 With `--paid-verifier`, both runs verify through the project's loopback NeverBounce fake
 (single checks and bulk jobs, the test suite's `FakeNeverBounceBulk` on 127.0.0.1, nothing
@@ -23,6 +26,7 @@ addresses or accounts it already knew shows. Usage:
     python benchmarks/incremental.py --records 100000
     python benchmarks/incremental.py --records 100000 1000000 --fraction 0.01
     python benchmarks/incremental.py --records 100000 --paid-verifier
+    python benchmarks/incremental.py --records 1000000 --refreshes 2
 """
 
 from __future__ import annotations
@@ -77,25 +81,29 @@ def ledger_rows(store: Path) -> dict[str, int]:
         }
 
 
-def add_apollo_export(inbox: Path, rows: int, scratch: Path) -> Path:
-    """Write `rows` Apollo records of other people into `inbox` as one more export."""
-    people = rows * 5 + 200  # the newest Apollo export holds about a fifth of the people
+def add_apollo_export(inbox: Path, rows: int, scratch: Path, refresh: int = 1, of: int = 1) -> Path:
+    """Write `rows` Apollo records of other people into `inbox` as one more export: refresh
+    `refresh` of `of` takes its own slice of the other inbox, so no two refreshes share one."""
+    people = rows * 5 * of + 200  # the newest Apollo export holds about a fifth of the people
     other = scratch / "other-inbox"
-    subprocess.run(
-        [sys.executable, "-m", "leadgen_pipeline.demo.generator", "--out", str(other),
-         "--people", str(people), "--seed", str(OTHER_SEED)],
-        check=True, cwd=PROJECT, capture_output=True,
-    )  # fmt: skip
+    if not other.exists():
+        subprocess.run(
+            [sys.executable, "-m", "leadgen_pipeline.demo.generator", "--out", str(other),
+             "--people", str(people), "--seed", str(OTHER_SEED)],
+            check=True, cwd=PROJECT, capture_output=True,
+        )  # fmt: skip
     source = max((other / "apollo").glob("apollo-contacts-export-*.csv"))
     newest = max((inbox / "apollo").glob("apollo-contacts-export-*.csv"))
     as_of = json.loads((inbox / "_manifest.json").read_text())["as_of"]
-    target = inbox / "apollo" / f"apollo-contacts-export-{as_of}-incremental.csv"
+    suffix = "incremental" if refresh == 1 else f"incremental-{refresh}"
+    target = inbox / "apollo" / f"apollo-contacts-export-{as_of}-{suffix}.csv"
     with source.open(newline="", encoding="utf-8") as src:
         reader = csv.reader(src)
         header = next(reader)
-        body = [row for _, row in zip(range(rows), reader, strict=False)]
+        wanted = range((refresh - 1) * rows, refresh * rows)
+        body = [row for i, row in zip(range(refresh * rows), reader, strict=False) if i in wanted]
     if len(body) < rows:
-        raise SystemExit(f"{source} holds {len(body)} records, {rows} wanted")
+        raise SystemExit(f"{source} holds too few records for {of} refreshes of {rows}")
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(header)
@@ -123,7 +131,9 @@ def verifier_env(base_url: str) -> dict[str, str]:
     }
 
 
-def measure(records: int, fraction: float, paid: bool = False) -> dict[str, Any]:
+def measure(
+    records: int, fraction: float, paid: bool = False, refreshes: int = 1
+) -> dict[str, Any]:
     cached = inbox_for(records)
     with (
         tempfile.TemporaryDirectory(dir=WORK, prefix="incremental-") as tmp,
@@ -139,9 +149,13 @@ def measure(records: int, fraction: float, paid: bool = False) -> dict[str, Any]
         after_full = ledger_rows(store)
         paid_full = server.total_paid if server is not None else 0
         added = round(source_records(cached) * fraction)
-        add_apollo_export(inbox, added, folder)
+        add_apollo_export(inbox, added, folder, 1, refreshes)
         again = materialise(home, store, inbox, env)
         after_again = ledger_rows(store)
+        later = []
+        for refresh in range(2, refreshes + 1):
+            add_apollo_export(inbox, added, folder, refresh, refreshes)
+            later.append(materialise(home, store, inbox, env))
         paid_again = (server.total_paid if server is not None else 0) - paid_full
         # an address the provider charged for more than once over both runs: paid again
         paid_twice = (
@@ -152,6 +166,7 @@ def measure(records: int, fraction: float, paid: bool = False) -> dict[str, Any]
         "added_records": added,
         "full": full,
         "incremental": again,
+        "later_refreshes": later,  # the second refresh on, when --refreshes asks for them
         "provider_paid": (
             {"full": paid_full, "incremental": paid_again, "addresses_paid_twice": paid_twice}
             if paid
@@ -175,6 +190,11 @@ def report(result: dict[str, Any]) -> None:
               f"{run['peak_rss_mb']:.0f} | {run['status']} |")  # fmt: skip
     print(f"\nincremental / full: {ratio:.2f} (target <= 0.10 -> "
           f"{'met' if ratio <= 0.10 else 'NOT met'})")  # fmt: skip
+    later = result.get("later_refreshes", [])
+    for number, run in enumerate(later, start=2):
+        print(f"refresh {number}: {run['wall_seconds']:.1f} s wall, {run['run_seconds']:.1f} s "
+              f"run, {run['peak_rss_mb']:.0f} MiB peak, {run['status']}; / full: "
+              f"{run['wall_seconds'] / full['wall_seconds']:.2f}")  # fmt: skip
     print("\nledger rows added (full -> incremental): " + ", ".join(
         f"{t} {result['ledger_rows_added']['full'][t]:,} -> "
         f"{result['ledger_rows_added']['incremental'][t]:,}" for t in LEDGERS))  # fmt: skip
@@ -183,14 +203,19 @@ def report(result: dict[str, Any]) -> None:
         print(f"\npaid checks at the provider (loopback fake): full {paid['full']:,}, "
               f"incremental {paid['incremental']:,}; addresses paid for twice: "
               f"{paid['addresses_paid_twice']:,}")  # fmt: skip
-    print("\n| step | full s | incremental s | full peak RSS MiB | incremental peak RSS MiB |")
-    print("|---|---|---|---|---|")
+    runs = [again, *later]
+    names = ["incremental", *(f"refresh {n}" for n in range(2, len(runs) + 1))]
+    print("\n| step | full s | " + " | ".join(f"{n} s" for n in names)
+          + " | full peak RSS MiB | " + " | ".join(f"{n} peak RSS MiB" for n in names) + " |")
+    print("|---" * (3 + 2 * len(runs)) + "|")
     steps = sorted(full["steps"], key=lambda k: -full["steps"][k].get("seconds", 0.0))
     for key in steps:
-        first, later = full["steps"][key], again["steps"].get(key, {})
+        first = full["steps"][key]
+        others = [run["steps"].get(key, {}) for run in runs]
         print(f"| {step_label(key, first)} | {first.get('seconds', 0.0):.2f} | "
-              f"{later.get('seconds', float('nan')):.2f} | {first.get('peak_rss_mb', 0.0):.0f} | "
-              f"{later.get('peak_rss_mb', 0.0):.0f} |")  # fmt: skip
+              + " | ".join(f"{o.get('seconds', float('nan')):.2f}" for o in others)
+              + f" | {first.get('peak_rss_mb', 0.0):.0f} | "
+              + " | ".join(f"{o.get('peak_rss_mb', 0.0):.0f}" for o in others) + " |")
 
 
 def main() -> None:
@@ -201,12 +226,16 @@ def main() -> None:
         "--paid-verifier", action="store_true",
         help="verify through the loopback NeverBounce fake, and count what each run paid",
     )  # fmt: skip
+    parser.add_argument(
+        "--refreshes", type=int, default=1,
+        help="how many 1%% refreshes to run one after another on the same store",
+    )  # fmt: skip
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     results = []
     for records in args.records:
         started = time.perf_counter()
-        results.append(measure(records, args.fraction, args.paid_verifier))
+        results.append(measure(records, args.fraction, args.paid_verifier, args.refreshes))
         print(f"{records:,}: {time.perf_counter() - started:.0f} s", flush=True)
         report(results[-1])
     stamp = time.strftime("%Y%m%dT%H%M%S")
