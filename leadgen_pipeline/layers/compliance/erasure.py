@@ -518,7 +518,7 @@ def _anchored_text(
     anchors = {p.anchor for p in patterns}
     if None not in anchors:
         held = " or ".join(f"contains(v, '{anchor}')" for anchor in sorted(anchors))
-        values = f"list_filter({values}, v -> {held})"
+        values = f"list_filter({values}, lambda v: {held})"
     return f"array_to_string({values}, chr(31))"
 
 
