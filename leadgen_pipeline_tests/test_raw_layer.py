@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from leadgen_pipeline.layers.raw import history
+from leadgen_pipeline.layers.raw import history, ingest
 from leadgen_pipeline.layers.raw.ingest import NO_IDENTITY, pull_source_from_inbox
 from leadgen_pipeline_tests import vendor_headers as vh
 
@@ -149,6 +149,54 @@ def test_history_keeps_each_pull_and_the_view_shows_the_latest(con, inbox: Path)
     ).pl()
     assert set(as_of_september["email"]) == {"old@x.example", "both@x.example"}
     assert con.sql("select count(*) from raw_history.pulls").fetchall()[0][0] == 3
+
+
+def test_an_unchanged_folder_is_not_read_again_and_is_logged_as_it_was_stored(
+    con, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second pull of the same files knows its snapshot from the files' SHA-256s before
+    reading a row: it comes back `stored`, with the first pull's file reports, and the pull
+    log's new row carries the same counts. A changed byte is a new snapshot, read in full."""
+    expected = messy_directory(inbox)
+
+    def stored(snapshot_id: str):
+        return history.stored_files(con, snapshot_id)
+
+    def pull_again():
+        return pull_source_from_inbox(
+            con, inbox, "directory", declared_vendors=VENDORS,
+            consent_basis="legitimate_interest", stored_files=stored,
+        )  # fmt: skip
+
+    first = pull_again()
+    assert not first.stored and history.record_pull(con, first) is True
+    history_rows = con.sql("select count(*) from raw_history.directory").fetchall()
+
+    def no_reading(*_args, **_kwargs):
+        raise AssertionError("a stored snapshot's files were read again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest, "_read_planned", no_reading)
+        again = pull_again()
+    assert again.stored and again.snapshot_id == first.snapshot_id
+    assert again.files == first.files and again.pulled_at == first.pulled_at
+    assert (again.record_count, again.reject_count, again.data_rows) == (
+        first.records.height, first.rejects.height, sum(expected.values()))  # fmt: skip
+    assert [s.path for s in again.skipped] == [s.path for s in first.skipped]
+    assert history.record_pull(con, again) is False
+    logged = con.sql(
+        "select snapshot_id, data_rows, records, rejects, files from raw_history.pulls "
+        "order by ingested_at"
+    ).fetchall()
+    assert len(logged) == 2 and logged[0] == logged[1]
+    assert con.sql("select count(*) from raw_history.directory").fetchall() == history_rows
+    assert history.conservation_gaps(con, "directory").is_empty()
+
+    notes = inbox / "directory/notes-2026-11-01.csv"
+    notes.write_text(notes.read_text() + "standup,daily\n")
+    changed = pull_again()
+    assert not changed.stored and changed.snapshot_id != first.snapshot_id
+    assert changed.data_rows == sum(expected.values()) + 1
 
 
 def test_a_failed_write_leaves_the_previous_snapshot_intact(con, inbox: Path) -> None:

@@ -115,7 +115,7 @@ def _describe_pull(
         pulled_at=dg.MetadataValue.timestamp(pull.pulled_at),
         new_snapshot=is_new,
         input_rows=pull.data_rows,
-        rejected_rows=pull.rejects.height,
+        rejected_rows=pull.reject_count,
         files=dg.MetadataValue.md(_files_markdown([vars(f) for f in pull.files])),
         not_read=dg.MetadataValue.md(_skipped_markdown(pull.skipped)),
         warnings=dg.MetadataValue.md("\n".join(_masked_lines(pull.warnings)) or "none"),
@@ -149,6 +149,7 @@ def _inbox_pull(
             declared_vendors=provenance.vendors if provenance else (),
             consent_basis=provenance.consent_basis if provenance else None,
             now=inputs.now(),
+            stored_files=lambda snapshot_id: history.stored_files(con, snapshot_id),
         )
     except (InboxError, ExportReadError) as error:
         # a parser's message can quote the row it failed on: masked like any log line

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 
 import duckdb
 import polars as pl
@@ -22,7 +23,7 @@ from leadgen_pipeline.kernel.store import (
     table_exists,
 )
 from leadgen_pipeline.layers.raw.canonical import CANONICAL_SCHEMA, REJECT_SCHEMA, SOURCES
-from leadgen_pipeline.layers.raw.ingest import SourcePull
+from leadgen_pipeline.layers.raw.ingest import FileReport, SourcePull
 
 HISTORY_SCHEMA = "raw_history"
 PULLS_TABLE = f"{HISTORY_SCHEMA}.pulls"
@@ -105,6 +106,8 @@ def _append_pull(
             f"select count(*) from {PULLS_TABLE} where snapshot_id = ?", [pull.snapshot_id]
         ).fetchall()
         is_new = not seen
+        if is_new and pull.stored:  # a bug: a pull not read cannot be a new snapshot
+            raise RuntimeError(f"{pull.snapshot_id} was not read but is not in the history")
         if is_new:
             with registered(con, pull.records) as records:
                 con.execute(
@@ -118,7 +121,7 @@ def _append_pull(
                 # ingested_at orders the pulls (the latest is the raw view): the machine's
                 # clock, since two runs pinned to one date must still be told apart
                 pull.snapshot_id, pull.source, mode, pull.pulled_at, dates.wall_clock(),
-                pull.data_rows, pull.records.height, pull.rejects.height, credits_spent,
+                pull.data_rows, pull.record_count, pull.reject_count, credits_spent,
                 files, json.dumps(warnings or []),
             ],
         )  # fmt: skip
@@ -133,6 +136,26 @@ def ensure_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
     if table_exists(con, PULLS_TABLE) and table_exists(con, REJECTS_HISTORY):
         return  # created together with the views, in one transaction
     create_if_missing(con, _create_history_tables)
+
+
+def stored_files(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> list[FileReport] | None:
+    """The file reports a snapshot was stored with, or None if the history does not hold it:
+    a pull of the same files under the same mapping need not read them again."""
+    if not table_exists(con, PULLS_TABLE):
+        return None
+    rows = con.execute(
+        f"select files from {PULLS_TABLE} where snapshot_id = ? order by ingested_at limit 1",
+        [snapshot_id],
+    ).fetchall()
+    if not rows:
+        return None
+    try:
+        return [
+            FileReport(**{**f, "pulled_at": datetime.fromisoformat(f["pulled_at"])})
+            for f in json.loads(rows[0][0])
+        ]
+    except (TypeError, ValueError, KeyError):
+        return None  # logged by an older version in another shape: read the files again
 
 
 def latest_pull(con: duckdb.DuckDBPyConnection, source: str) -> dict | None:

@@ -85,10 +85,21 @@ class SourcePull:
     files: list[FileReport] = field(default_factory=list)
     skipped: list[SkippedInput] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # the snapshot was in the history already, so no row was read: `records` and `rejects`
+    # are empty, and `files` are the reports it was stored with
+    stored: bool = False
 
     @property
     def data_rows(self) -> int:
         return sum(f.data_rows for f in self.files)
+
+    @property
+    def record_count(self) -> int:
+        return sum(f.records for f in self.files) if self.stored else self.records.height
+
+    @property
+    def reject_count(self) -> int:
+        return sum(f.rejects for f in self.files) if self.stored else self.rejects.height
 
 
 def snapshot_id_for(source: str, files: list[tuple[str, str]], mode: str = "inbox") -> str:
@@ -582,6 +593,7 @@ def pull_source_from_inbox(
     declared_vendors: Collection[str],
     consent_basis: str | None,
     now: datetime | None = None,
+    stored_files: Callable[[str], list[FileReport] | None] | None = None,
 ) -> SourcePull:
     """Read every export in `inbox/<source>/` into one pull of that source.
 
@@ -590,6 +602,11 @@ def pull_source_from_inbox(
     `skipped`; no file date is later than `now` (the run's clock; default: the wall clock).
     A file the reader fails on outright raises `ExportReadError` naming it, so no partial
     pull is kept.
+
+    `stored_files(snapshot_id)` gives the file reports of a snapshot the history holds
+    already (None if it holds none). The snapshot id is known once every export is opened
+    (their SHA-256s), before any row is read: an unchanged folder is then not read again,
+    and the pull comes back `stored`, with the reports it was stored with.
     """
     now = now or dates.wall_clock()
     source_folder = f"{inbox / source}/"
@@ -624,12 +641,22 @@ def pull_source_from_inbox(
                 skipped.append(SkippedInput(source_file, f"unreadable file: {error}"))
             except (duckdb.Error, OSError, EOFError, csv.Error) as error:
                 raise ExportReadError(f"{source_file}: could not be read: {error}") from error
+        skipped = sorted(skipped, key=lambda s: s.path)
+        snapshot_id = snapshot_id_for(source, [(p.source_file, p.export.sha256) for p in planned])
+        known = stored_files(snapshot_id) if stored_files and planned else None
+        if known is not None:
+            pulled_at = max(p.pulled_at for p in planned)
+            records = conform(pl.DataFrame(schema=CANONICAL_SCHEMA))
+            rejects = conform(pl.DataFrame(schema=REJECT_SCHEMA), REJECT_SCHEMA)
+            return SourcePull(
+                source, snapshot_id, pulled_at, records, rejects, known, skipped, warnings,
+                stored=True,
+            )
         try:
             files = _read_planned(con, planned)
         except (duckdb.Error, OSError, csv.Error) as error:
             raise ExportReadError(f"{source_folder}: could not be read: {error}") from error
         records, rejects, reports = _assemble(files)
-    snapshot_id = snapshot_id_for(source, [(r.source_file, r.sha256) for r in reports])
     pulled_at = max((r.pulled_at for r in reports), default=now)
     lineage = [
         pl.lit(snapshot_id).alias("snapshot_id"),
@@ -638,5 +665,4 @@ def pull_source_from_inbox(
     ]
     records = conform(records.with_columns(lineage))
     rejects = conform(rejects.with_columns(lineage[:2]), REJECT_SCHEMA)
-    skipped = sorted(skipped, key=lambda s: s.path)
     return SourcePull(source, snapshot_id, pulled_at, records, rejects, reports, skipped, warnings)
