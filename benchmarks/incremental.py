@@ -152,11 +152,11 @@ def measure(
         add_apollo_export(inbox, added, folder, 1, refreshes)
         again = materialise(home, store, inbox, env)
         after_again = ledger_rows(store)
-        later = []
+        paid_again = (server.total_paid if server is not None else 0) - paid_full
+        later = []  # paid and ledger figures are the first refresh's alone
         for refresh in range(2, refreshes + 1):
             add_apollo_export(inbox, added, folder, refresh, refreshes)
             later.append(materialise(home, store, inbox, env))
-        paid_again = (server.total_paid if server is not None else 0) - paid_full
         # an address the provider charged for more than once over both runs: paid again
         paid_twice = (
             sum(n > 1 for n in server.paid_checks.values()) if server is not None else 0
