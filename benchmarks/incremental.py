@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import itertools
 import json
 import shutil
 import subprocess
@@ -100,8 +101,7 @@ def add_apollo_export(inbox: Path, rows: int, scratch: Path, refresh: int = 1, o
     with source.open(newline="", encoding="utf-8") as src:
         reader = csv.reader(src)
         header = next(reader)
-        wanted = range((refresh - 1) * rows, refresh * rows)
-        body = [row for i, row in zip(range(refresh * rows), reader, strict=False) if i in wanted]
+        body = list(itertools.islice(reader, (refresh - 1) * rows, refresh * rows))
     if len(body) < rows:
         raise SystemExit(f"{source} holds too few records for {of} refreshes of {rows}")
     with target.open("w", newline="", encoding="utf-8") as out:

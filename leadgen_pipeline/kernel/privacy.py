@@ -26,7 +26,7 @@ import re
 
 import polars as pl
 
-from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN
+from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, MEMBER_ID_PREFIX
 
 MASK = "***"
 # an email, also percent-encoded in a URL; groups: first character, `@` or `%40`, domain.
@@ -45,10 +45,7 @@ _WHOLE_CELL_COLUMN = re.compile(rf"(?i:{WHOLE_CELL_NAMES})")
 _JSON_CHAR = r'(?:[^"\\]|\\.)'
 _WHOLE_CELL_JSON = rf'((?i:"(?:{WHOLE_CELL_NAMES})")\s*:\s*")({_JSON_CHAR}){_JSON_CHAR}*"'
 
-_MEMBER_ID_PREFIX = "AC[ow]AA"
-if not MEMBER_ID_PATTERN.startswith(_MEMBER_ID_PREFIX):  # pragma: no cover - a kernel change
-    raise ImportError(f"MEMBER_ID_PATTERN no longer starts with {_MEMBER_ID_PREFIX}")
-_MEMBER_ID = f"({_MEMBER_ID_PREFIX}){MEMBER_ID_PATTERN.removeprefix(_MEMBER_ID_PREFIX)}"
+_MEMBER_ID = f"({MEMBER_ID_PREFIX}){MEMBER_ID_PATTERN.removeprefix(MEMBER_ID_PREFIX)}"
 
 # Separators inside a phone number: space, no-break space, dot, hyphen (brackets in `_GAP`).
 _SEP = r"[ .\-\u00a0]"

@@ -27,7 +27,10 @@ _LINKEDIN_HOST = r"(?i:(?:https?://)?(?:[a-z0-9-]+\.)?linkedin\.com)"
 # LinkedIn's opaque member ids, as a regex fragment (no anchors, no group); it reads the same
 # in Polars and DuckDB. Case-sensitive: ids differing only in case are different ids. Real
 # ids run to 39 characters; twenty after the prefix keeps a word like `ACwAAmazing` out.
-MEMBER_ID_PATTERN = r"AC[ow]AA[A-Za-z0-9_-]{20,}"
+# The prefix stands apart: masking keeps it, and the erasure sweep tests for it first.
+MEMBER_ID_STARTS = ("ACoAA", "ACwAA")
+MEMBER_ID_PREFIX = "(?:" + "|".join(MEMBER_ID_STARTS) + ")"
+MEMBER_ID_PATTERN = MEMBER_ID_PREFIX + r"[A-Za-z0-9_-]{20,}"
 # The path segment after `/in/`, up to what ends it; the slug before any decoding.
 _IN_PATH = rf"^{_LINKEDIN_HOST}/(?i:in)/([^/?#{_sql.SPACE}]+)"
 # What a decoded slug must not hold: an encoded separator would make it a different path.

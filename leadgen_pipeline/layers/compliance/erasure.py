@@ -26,7 +26,11 @@ import duckdb
 import polars as pl
 
 from leadgen_pipeline.kernel.keys import email_match_key_sql, linkedin_slug_sql
-from leadgen_pipeline.kernel.keys.linkedin import MEMBER_ID_PATTERN, linkedin_member_id_sql
+from leadgen_pipeline.kernel.keys.linkedin import (
+    MEMBER_ID_PATTERN,
+    MEMBER_ID_STARTS,
+    linkedin_member_id_sql,
+)
 from leadgen_pipeline.kernel.keys.person import NAME_KEY_TYPES, person_identity_keys
 from leadgen_pipeline.kernel.store import (
     create_if_missing,
@@ -399,14 +403,15 @@ def _sweep_table(
     its hash equals a swept row's of the same table, about one chance in 10^12 a build at a
     few million rows. The notes hold hashes of rows still in the table, and nothing else."""
     ref = quote_table(table)
-    row_hash = "hash(" + ", ".join(f'"{c}"' for c in text_columns) + ")"
+    row_hash = "hash(" + ", ".join(quote_identifier(c) for c in text_columns) + ")"
     marks = {"table": table, "digest": digest}
     texts = ", ".join(_column_texts(con, table, text_columns))
     unswept = f"""select rowid as row_at, unnest([{texts}]) as text from {ref}
         where {row_hash} not in (select row_hash from {SWEPT_ROWS}
                                  where table_name = $table and identifiers_sha256 = $digest)"""
     # the distinct values are stored before the regexes run: DuckDB's optimiser pushes a
-    # filter over `select distinct` below it, onto every row's values (3x the time at 1M)
+    # filter over `select distinct` below it, onto every row's values (3x the time at 1M).
+    # The delete reads the unswept values again rather than keeping them (19M at 1M).
     con.execute(
         f"""create or replace temp table sweep_texts as
             select distinct text from ({unswept}) where text is not null""",
@@ -455,6 +460,11 @@ def bound_parameters(
     }
 
 
+def _holds_anchor(text: str, anchor: str) -> str:
+    """SQL: the text holds the anchor (a code constant, never data)."""
+    return f"contains({text}, '{anchor}')"
+
+
 def holds_identifier(text: str, patterns: tuple[IdentifierPattern, ...]) -> str:
     """SQL: the text holds one of the erased identifiers as a whole token. A group's regexes
     run only on text that holds the group's anchor, a plain substring test that skips most
@@ -463,7 +473,7 @@ def holds_identifier(text: str, patterns: tuple[IdentifierPattern, ...]) -> str:
     for k, pattern in enumerate(patterns):
         tests.setdefault(pattern.anchor, []).append(f"regexp_matches({text}, $pattern{k})")
     groups = [
-        f"(contains({text}, '{anchor}') and ({' or '.join(regexes)}))"
+        f"({_holds_anchor(text, anchor)} and ({' or '.join(regexes)}))"
         if anchor
         else f"({' or '.join(regexes)})"
         for anchor, regexes in tests.items()
@@ -517,7 +527,7 @@ def _anchored_text(
     values = "[" + ", ".join(_column_texts(con, table, columns)) + "]"
     anchors = {p.anchor for p in patterns}
     if None not in anchors:
-        held = " or ".join(f"contains(v, '{anchor}')" for anchor in sorted(anchors))
+        held = " or ".join(_holds_anchor("v", anchor) for anchor in sorted(anchors))
         values = f"list_filter({values}, lambda v: {held})"
     return f"array_to_string({values}, chr(31))"
 
@@ -531,8 +541,8 @@ _TOKEN_AFTER = r"($|[^a-z0-9_.-]|\.($|[^a-z0-9]))"
 
 
 # a literal that every identifier of a kind holds, so text without it cannot hold one: a
-# profile's path, an address's at sign, a member id's start (`MEMBER_ID_PATTERN`, lower-cased)
-_ANCHORS = ("/in/", "@", "acoaa", "acwaa")
+# profile's path, an address's at sign, a member id's start (lower-cased, as the text is)
+_ANCHORS = ("/in/", "@", *(start.lower() for start in MEMBER_ID_STARTS))
 
 
 class IdentifierPattern(NamedTuple):

@@ -89,17 +89,18 @@ class SourcePull:
     # are empty, and `files` are the reports it was stored with
     stored: bool = False
 
+    # the counts as read, from the file reports: they hold them whether or not rows were read
     @property
     def data_rows(self) -> int:
         return sum(f.data_rows for f in self.files)
 
     @property
     def record_count(self) -> int:
-        return sum(f.records for f in self.files) if self.stored else self.records.height
+        return sum(f.records for f in self.files)
 
     @property
     def reject_count(self) -> int:
-        return sum(f.rejects for f in self.files) if self.stored else self.rejects.height
+        return sum(f.rejects for f in self.files)
 
 
 def snapshot_id_for(source: str, files: list[tuple[str, str]], mode: str = "inbox") -> str:
@@ -643,9 +644,9 @@ def pull_source_from_inbox(
                 raise ExportReadError(f"{source_file}: could not be read: {error}") from error
         skipped = sorted(skipped, key=lambda s: s.path)
         snapshot_id = snapshot_id_for(source, [(p.source_file, p.export.sha256) for p in planned])
+        pulled_at = max((p.pulled_at for p in planned), default=now)
         known = stored_files(snapshot_id) if stored_files and planned else None
         if known is not None:
-            pulled_at = max(p.pulled_at for p in planned)
             records = conform(pl.DataFrame(schema=CANONICAL_SCHEMA))
             rejects = conform(pl.DataFrame(schema=REJECT_SCHEMA), REJECT_SCHEMA)
             return SourcePull(
@@ -657,7 +658,6 @@ def pull_source_from_inbox(
         except (duckdb.Error, OSError, csv.Error) as error:
             raise ExportReadError(f"{source_folder}: could not be read: {error}") from error
         records, rejects, reports = _assemble(files)
-    pulled_at = max((r.pulled_at for r in reports), default=now)
     lineage = [
         pl.lit(snapshot_id).alias("snapshot_id"),
         pl.lit(source).alias("source"),
